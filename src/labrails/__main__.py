@@ -1,0 +1,23 @@
+"""The ``labrails`` console script.
+
+``labrails hook ...`` runs on every agent tool call, so it is dispatched here before Typer (and anything
+heavy) is imported.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "hook":
+        from labrails.guard.hook import main as hook_main
+
+        sys.exit(hook_main(sys.argv[2:]))
+    from labrails.cli.app import run
+
+    run()
+
+
+if __name__ == "__main__":
+    main()

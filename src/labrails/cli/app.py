@@ -1,0 +1,42 @@
+"""The Typer application: argument wiring only; every command calls a function of the library."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from labrails.errors import LabrailsError
+
+app = typer.Typer(
+    name="labrails",
+    help="Guardrails for ML experiments: timestamped runs, a run registry, a journal, reviews, and hooks "
+    "that keep coding agents honest.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+from labrails.cli import commands  # noqa: E402  (registers the commands on `app`)
+
+commands.register_all(app)
+
+
+def run() -> None:
+    try:
+        app(standalone_mode=False)
+    except LabrailsError as err:
+        typer.secho(f"error: {err.render()}", err=True, fg="red")
+        sys.exit(err.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from labrails.cli.common import ExperimentOpt, experiment_at
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def new(
+        name: Path = typer.Argument(..., help="Directory of the new experiment (e.g. digits-mlp)."),
+        hypothesis: Optional[str] = typer.Option(None, help="One testable claim. Left as a TODO placeholder when omitted."),
+        success: Optional[List[str]] = typer.Option(None, help="A success criterion (repeatable)."),
+        metric: str = typer.Option("test_accuracy", help="The primary metric's name."),
+        direction: str = typer.Option("higher", help="Which way the primary metric is better: higher or lower."),
+        derisk_checkpoint: bool = typer.Option(False, help="Require a human approval after the de-risk phase."),
+    ):
+        """Create an experiment: JOURNAL.md, IGNORED_RUNS.md, spec.yaml, config.yaml, runs.yaml, train.py, runs/."""
+        from labrails.new import new_experiment
+
+        exp = new_experiment(name, hypothesis=hypothesis, success=success, primary_metric=metric, direction=direction,
+                             derisk_checkpoint=derisk_checkpoint)
+        typer.echo(f"created {exp.root}")
+        typer.echo("next: fill in the TODOs (labrails status lists them), then: cd " f"{name} && uv run train.py de-risk")
+
+    @app.command()
+    def status(experiment: Optional[Path] = ExperimentOpt):
+        """Show unfilled placeholders, phases and approvals, what waits for the human, and run counts."""
+        from labrails.status import experiment_status, format_status
+
+        typer.echo(format_status(experiment_status(experiment_at(experiment))))
+
+    @app.command()
+    def quickstart(directory: Path = typer.Argument(Path("quickstart"), help="Where to create the example experiment.")):
+        """Create a digits experiment, run de-risk, review it, run full, review it, and say where to look."""
+        from labrails.quickstart import quickstart as run_quickstart
+
+        run_quickstart(directory)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from labrails.cli.common import ExperimentOpt, experiment_at
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def approve(
+        phase: str = typer.Argument(..., help="The spec.yaml phase whose checkpoint you approve."),
+        note: str = typer.Option("", help="What you looked at."),
+        experiment: Optional[Path] = ExperimentOpt,
+    ):
+        """Approve a spec checkpoint (for the human, in their own terminal; agents are blocked from it)."""
+        from labrails.approvals import approve as record_approval
+        from labrails.spec import load_spec
+
+        exp = experiment_at(experiment)
+        spec = load_spec(exp.spec_path)
+        row = record_approval(exp.state, phase, spec.sha256, known_phases=[p.name for p in spec.phases], note=note)
+        typer.echo(f"approved phase '{phase}' as {row['by']} at {row['at']} (spec sha256 {spec.sha256[:12]}); "
+                   "editing spec.yaml voids this approval")
+
+    @app.command()
+    def init(
+        directory: Path = typer.Argument(Path("."), help="The project to set up (default: here)."),
+    ):
+        """Install labrails' skills and hooks into DIR/.claude/ and add a labrails section to CLAUDE.md (idempotent)."""
+        from labrails.install import install_into
+
+        for line in install_into(directory):
+            typer.echo(line)
+
+    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+    def hook(
+        ctx: typer.Context,
+        event: str = typer.Argument(..., help="pretooluse, posttooluse, sessionstart or stop (reads the hook JSON on stdin)."),
+    ):
+        """Entry point for Claude Code hooks (called by hooks/hooks.json, not by people)."""
+        from labrails.guard.hook import main as hook_main
+
+        raise typer.Exit(hook_main([event, *ctx.args]))

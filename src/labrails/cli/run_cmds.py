@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from labrails.cli.common import ExperimentOpt, experiment_at
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def runs(
+        experiment: Optional[Path] = ExperimentOpt,
+        rebuild: bool = typer.Option(False, help="Rebuild the registry from the run directories first."),
+    ):
+        """List runs: name, profile, status, identity, key metric, duration, review (ignored ones marked)."""
+        from labrails.registry import Registry
+        from labrails.runs_table import format_table, list_runs
+
+        exp = experiment_at(experiment)
+        if rebuild:
+            n = Registry(exp.state).rebuild(exp.runs_dir)
+            typer.echo(f"registry rebuilt from {n} run directories")
+        typer.echo(format_table(list_runs(exp)))
+
+    @app.command()
+    def review(
+        run: str = typer.Argument("latest", help="Run name, unique part of it, path, or 'latest'."),
+        experiment: Optional[Path] = ExperimentOpt,
+    ):
+        """Run the post-run checklist; writes review.md and review.json. Exit 1 when there are blockers."""
+        from labrails.review import review_run
+
+        exp = experiment_at(experiment if experiment else (Path(run) if Path(run).is_dir() else None))
+        result = review_run(exp.resolve_run(run))
+        typer.echo((exp.resolve_run(run) / "review.md").read_text())
+        raise typer.Exit(0 if result["passed"] else 1)
+
+    @app.command()
+    def plot(
+        run: str = typer.Argument("latest", help="Run name, unique part of it, path, or 'latest'."),
+        metric: Optional[List[str]] = typer.Option(None, help="Only these logged metrics (repeatable)."),
+        experiment: Optional[Path] = ExperimentOpt,
+    ):
+        """Draw curves from the run's logs/metrics.jsonl into plots/ (refuses metrics that were not logged)."""
+        from labrails.plots import plot_run
+
+        exp = experiment_at(experiment if experiment else (Path(run) if Path(run).is_dir() else None))
+        for path in plot_run(exp.resolve_run(run), metrics=metric or None):
+            typer.echo(str(path))

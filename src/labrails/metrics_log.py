@@ -1,0 +1,66 @@
+"""logs/metrics.jsonl: one JSON record per logged value, flushed as it is written.
+
+Plots, reviews and reports read only this file (and metrics.json), so every number they show can be
+traced back to a line here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+
+class MetricsWriter:
+    def __init__(self, path: Path, started: float):
+        self.path = Path(path)
+        self._fh = open(self.path, "a", encoding="utf-8", buffering=1)
+        self._t0 = started
+
+    def write(self, name: str, value: float, *, step: int | None = None, epoch: int | None = None, split: str | None = None) -> None:
+        if not isinstance(value, (int, float)):
+            try:
+                value = float(value)  # tensors and numpy scalars
+            except (TypeError, ValueError):
+                raise TypeError(f"metric {name!r} must be a number, got {type(value).__name__}") from None
+        record = {"t": round(time.time() - self._t0, 4), "name": name, "value": _finite(value)}
+        if step is not None:
+            record["step"] = int(step)
+        if epoch is not None:
+            record["epoch"] = int(epoch)
+        if split is not None:
+            record["split"] = split
+        self._fh.write(json.dumps(record) + "\n")
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+
+def _finite(value: float) -> float | str:
+    # JSON has no NaN; keep the fact that it happened instead of dropping the record.
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def read_metrics(path: Path) -> Iterator[dict[str, Any]]:
+    path = Path(path)
+    if not path.is_file():
+        return
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                # A run killed mid-write leaves a partial last line; skip it but never hide it silently.
+                yield {"name": "__unreadable_line__", "value": lineno}
+                continue
+            if isinstance(record.get("value"), str):
+                record["value"] = float(record["value"])
+            yield record

@@ -1,0 +1,75 @@
+"""Run names: ``YYYY-MM-DDTHH-MM-SS-<descriptive-name>``, and the profile a name implies."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+MAX_NAME = 80
+_STAMP = "%Y-%m-%dT%H-%M-%S"
+_STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class NameProblem(ValueError):
+    pass
+
+
+def sanitize(descriptive: str) -> tuple[str, list[str]]:
+    """Return a safe descriptive name and the list of changes made (empty when it was already safe).
+
+    Path separators and ``..`` never survive; an empty result is an error because a run must say what
+    it is for.
+    """
+    notes: list[str] = []
+    name = descriptive.strip()
+    if "/" in name or "\\" in name:
+        notes.append("path separators replaced with '-'")
+    if ".." in name:
+        notes.append("'..' removed")
+        name = name.replace("..", "")
+    cleaned = _UNSAFE.sub("-", name).strip("-.")
+    cleaned = re.sub(r"-{2,}", "-", cleaned)
+    if cleaned != name and not notes:
+        notes.append("characters other than letters, digits, '.', '_' and '-' replaced with '-'")
+    if len(cleaned) > MAX_NAME:
+        notes.append(f"shortened to {MAX_NAME} characters")
+        cleaned = cleaned[:MAX_NAME].rstrip("-.")
+    if not cleaned:
+        raise NameProblem(
+            f"descriptive name {descriptive!r} has no usable characters; "
+            "name the run for what it does, e.g. 'de-risk' or 'full-lr3e-4'"
+        )
+    return cleaned, notes
+
+
+def timestamp(now: datetime | None = None) -> str:
+    return (now or datetime.now()).strftime(_STAMP)
+
+
+def run_dir_name(descriptive: str, now: datetime | None = None) -> str:
+    return f"{timestamp(now)}-{descriptive}"
+
+
+def descriptive_part(run_name: str) -> str:
+    return _STAMP_RE.sub("", run_name, count=1)
+
+
+def is_run_name(name: str) -> bool:
+    return bool(_STAMP_RE.match(name))
+
+
+def profile_from_name(descriptive: str, profiles: list[str]) -> str | None:
+    """The profile a descriptive name implies: the longest profile name it starts with.
+
+    ``de-risk``, ``de-risk-lr-sweep`` -> de-risk; ``full-seed43`` -> full; ``tweak`` -> None.
+    """
+    lowered = descriptive.lower()
+    for profile in sorted(profiles, key=len, reverse=True):
+        p = profile.lower()
+        if lowered == p or lowered.startswith(p + "-") or lowered.startswith(p + "_") or lowered.startswith(p + "."):
+            return profile
+    if "derisk" in profiles or "de-risk" in profiles:
+        if lowered.startswith("derisk") or lowered.startswith("smoke"):
+            return "de-risk" if "de-risk" in profiles else "derisk"
+    return None

@@ -1,0 +1,103 @@
+"""What a run needs to be reproduced: the code version (git) and the environment."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import socket
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+# Bookkeeping files change while an experiment runs; they must not change the code identity.
+_NOT_CODE = (
+    ":(exclude,glob)**/JOURNAL.md",
+    ":(exclude,glob)**/IGNORED_RUNS.md",
+    ":(exclude,glob)**/runs.yaml",
+    ":(exclude,glob)**/REPORT.md",
+    ":(exclude,glob)**/runs/**",
+    ":(exclude,glob)**/.labrails/**",
+)
+KEY_PACKAGES = ("labrails", "torch", "numpy", "scikit-learn", "pandas", "transformers", "vllm", "jax", "accelerate")
+
+
+def _git(args: list[str], cwd: Path) -> str | None:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def git_state(cwd: Path) -> dict[str, Any]:
+    """Commit, branch and uncommitted diff of the repository holding ``cwd`` (or ``available: False``)."""
+    cwd = Path(cwd)
+    top = _git(["rev-parse", "--show-toplevel"], cwd)
+    if top is None:
+        return {"available": False, "commit": None, "short": "nogit", "dirty": False, "diff": "", "diff_sha256": None}
+    commit = (_git(["rev-parse", "HEAD"], cwd) or "").strip() or None
+    branch = (_git(["rev-parse", "--abbrev-ref", "HEAD"], cwd) or "").strip() or None
+    diff = _git(["diff", "HEAD", "--binary", "--", ".", *_NOT_CODE], Path(top.strip())) if commit else None
+    if diff is None:
+        diff = ""
+    untracked = (_git(["ls-files", "--others", "--exclude-standard", "--", ".", *_NOT_CODE], cwd) or "").split()
+    return {
+        "available": True,
+        "toplevel": top.strip(),
+        "commit": commit,
+        "short": commit[:7] if commit else "nocommit",
+        "branch": branch,
+        "dirty": bool(diff),
+        "diff": diff,
+        "diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
+        "untracked": untracked[:200],
+    }
+
+
+def code_version(git: dict[str, Any], script: Path | None = None) -> str:
+    """``<short>`` for a clean tree, ``<short>+<diffhash6>`` when dirty.
+
+    Outside git the launched script's content stands in for the commit, so editing it still makes a new
+    identity.
+    """
+    if not git.get("available") and script is not None and Path(script).is_file():
+        return "nogit+" + hashlib.sha256(Path(script).read_bytes()).hexdigest()[:6]
+    if git.get("dirty"):
+        return f"{git['short']}+{git['diff_sha256'][:6]}"
+    return str(git.get("short"))
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    env: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "executable": sys.executable,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "host": socket.gethostname(),
+        "cpu_count": os.cpu_count(),
+        "packages": {name: v for name in KEY_PACKAGES if (v := _version(name))},
+        "cuda": None,
+        "gpus": [],
+    }
+    torch = sys.modules.get("torch")  # only describe torch if the run already imported it
+    if torch is not None:
+        try:
+            env["cuda"] = torch.version.cuda
+            if torch.cuda.is_available():
+                env["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        except Exception as exc:  # a broken CUDA setup must not stop the run from being recorded
+            env["cuda_error"] = repr(exc)
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        env["cuda_visible_devices"] = visible
+    return env
