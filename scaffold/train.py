@@ -101,6 +101,17 @@ def evaluate(model, X, y, device):
     return loss, float((pred == y).mean()), pred
 
 
+def newest_match(path):
+    """A dynamics source given as a path or a glob such as runs/*-full-baseline: the newest match."""
+    if not path or "*" not in str(path):
+        return str(HERE / path) if path else path
+    matches = sorted(HERE.glob(str(path)))
+    if not matches:
+        raise labrails.LabrailsError(f"no run matches cartography.dynamics = {path!r}",
+                                     fix="run the baseline with cartography.log_dynamics: true first")
+    return str(matches[-1])
+
+
 def macro_f1(y_true, y_pred, n_classes):
     scores = []
     for c in range(n_classes):
@@ -141,6 +152,15 @@ def main(
         n_classes = int(y.max()) + 1
         split_path, split = load_or_make_split(cfg, y, ids)
         train_ids = stratified_subset(split["train"], y, cfg["data"]["train_fraction_used"], cfg["seed"])
+        # Dataset cartography (optional): keep only some examples, or smooth / weight each one, using the
+        # training dynamics a baseline run logged (see config.yaml, section cartography).
+        carto, plan = cfg["cartography"], None
+        if carto["strategy"] != "none":
+            options = {k: v for k, v in carto.items() if k != "log_dynamics"}
+            options["dynamics"] = newest_match(options.get("dynamics"))
+            plan = labrails.cartography.apply_strategy(options, None, train_ids.tolist())
+            train_ids = np.asarray(plan.ids, dtype=np.int64)
+            run.log.info(f"cartography: {plan.summary()}")
         Xtr, ytr = X[train_ids], y[train_ids]
         Xva, yva = X[split["val"]], y[split["val"]]
         Xte, yte = X[split["test"]], y[split["test"]]
@@ -179,6 +199,7 @@ def main(
         max_epochs = cfg["train"]["max_epochs"]
         run.set_total_steps((max_epochs - start_epoch + 1) * steps_per_epoch, every_s=cfg["train"]["log_every_s"])
         gen = torch.Generator().manual_seed(cfg["seed"])
+        dynamics = labrails.cartography.DynamicsLogger(run.logs / "dynamics.jsonl") if carto["log_dynamics"] else None
         step = 0
         for epoch in range(start_epoch, max_epochs + 1):
             model.train()
@@ -187,7 +208,13 @@ def main(
                 idx = order[i * batch:(i + 1) * batch]
                 xb = torch.from_numpy(Xtr[idx]).to(device)
                 yb = torch.from_numpy(ytr[idx]).to(device)
-                loss = F.cross_entropy(model(xb), yb)
+                logits = model(xb)
+                if plan is None:
+                    loss = F.cross_entropy(logits, yb)
+                else:
+                    batch_ids = train_ids[idx]
+                    loss = labrails.cartography.smoothed_cross_entropy(
+                        logits, yb, plan.eps_for(batch_ids), plan.weights_for(batch_ids))
                 (loss / accum).backward()
                 if (i + 1) % accum == 0 or i + 1 == steps_per_epoch:
                     opt.step()
@@ -197,6 +224,11 @@ def main(
                     run.check_initial_loss(loss.item(), n_classes)  # ~log(10) = 2.30 at initialisation
                 run.log_metrics({"loss": loss.item()}, step=step, epoch=epoch, split="train")
                 run.progress(step, epoch=epoch, loss=loss.item())
+
+            if carto["log_dynamics"]:  # each training example's gold-label probability, by stable id
+                model.eval()
+                with torch.no_grad():
+                    dynamics.log_batch(epoch, train_ids, model(torch.from_numpy(Xtr).to(device)), ytr, from_logits=True)
 
             val_loss, val_acc, _ = evaluate(model, Xva, yva, device)
             run.log_metrics({"loss": val_loss, "accuracy": val_acc}, step=step, epoch=epoch, split="val")
@@ -235,7 +267,14 @@ def main(
     # -------------------------------------------------------------------------
     # outputs drawn only from what was logged
     labrails.plot_run(run.dir)
-    print(f"\nrun directory: {run.dir}\nnext: labrails review {run.name}")
+    if cfg["cartography"]["log_dynamics"]:
+        data_map = labrails.cartography.compute_map(labrails.cartography.load_dynamics(run.dir))
+        labrails.cartography.plot_data_map(data_map, run.plots / "data_map.webp", source=str(run.logs / "dynamics.jsonl"))
+
+    # -------------------------------------------------------------------------
+    # the post-run review: blockers first (labrails review RUN re-runs it)
+    review = labrails.review.review_run(run.dir)
+    print(f"\nrun directory: {run.dir}\nreview: {review['headline']}  (details: {run.dir / 'review.md'})")
 
 
 if __name__ == "__main__":

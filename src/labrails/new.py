@@ -85,7 +85,8 @@ def new_experiment(path: Path | str, *, hypothesis: str | None = None, success: 
                         if hypothesis else PLACEHOLDER_METRICS)
         files = {
             "JOURNAL.md": render("experiment/JOURNAL.md.j2", name=path.name, hypothesis=hypothesis or PLACEHOLDER_HYPOTHESIS,
-                                 success="\n".join(f"- {s}" for s in success_list), metrics=metrics_text, created=created),
+                                 success="\n".join(f"- {s}" for s in success_list), metrics=metrics_text, created=created,
+                                 placeholders=not (hypothesis and success)),
             "IGNORED_RUNS.md": render("experiment/IGNORED_RUNS.md.j2", name=path.name),
             "spec.yaml": render(
                 "experiment/spec.yaml.j2",

@@ -53,7 +53,9 @@ def plot_run(run_dir: Path | str, *, metrics: list[str] | None = None) -> list[P
         raise LabrailsError("nothing was logged to plot", path=source, fix="log values with run.log_metrics(...) during the run")
     series = _series(records)
     names = sorted({name for name, _ in series})
-    wanted = metrics or [n for n in names if not n.startswith("initial_loss")]
+    # By default only curves: a value logged once (a final test metric) is a number, not a plot.
+    curves = {name for (name, _), points in series.items() if len(points) > 1}
+    wanted = metrics or [n for n in names if n in curves and not n.startswith("initial_loss")]
     missing = [m for m in wanted if m not in names]
     if missing:
         raise LabrailsError(

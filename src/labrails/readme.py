@@ -24,7 +24,7 @@ def _settings_lines(config: dict[str, Any]) -> list[str]:
 
 def write_run_readme(run) -> Path:
     """Called by Run at the end; also usable on any run directory via ``render_run_readme``."""
-    return render_run_readme(run.dir, purpose=None, meanings=run.descriptions, spec=run.spec)
+    return render_run_readme(run.dir, spec=run.spec)
 
 
 def render_run_readme(run_dir: Path, *, purpose: str | None = None, meanings: dict | None = None, spec=None) -> Path:
@@ -36,7 +36,7 @@ def render_run_readme(run_dir: Path, *, purpose: str | None = None, meanings: di
     import yaml
 
     config = yaml.safe_load((run_dir / "config.yaml").read_text()) if (run_dir / "config.yaml").is_file() else {}
-    meanings = dict(meanings or {})
+    meanings = {**(info.get("metric_meanings") or {}), **(meanings or {})}
     if spec is not None:
         primary = spec.primary_metric
         if primary.get("name") and primary["name"] not in meanings and primary.get("direction") in ("higher", "lower"):
@@ -53,8 +53,10 @@ def render_run_readme(run_dir: Path, *, purpose: str | None = None, meanings: di
     else:
         git_line = "not in a git repository (identity uses the script's content hash)"
     extras = []
-    for name, note in (("review.md", "post-run review (blockers first)"), ("groups", "per-group drill-down, worst first"),
-                       ("diagnostics", "parse failures, outliers, value ranges"), ("split.json", "the split used")):
+    for name, note in (("review.md", "post-run review, blockers first (review.json for code)"),
+                       ("eval", "per-prediction drill-down: eval/DRILLDOWN.txt, then eval/groups/_index.csv (worst first)"),
+                       ("groups", "per-group drill-down, worst first"), ("diagnostics", "parse failures, outliers, value ranges"),
+                       ("split.json", "the split used")):
         if (run_dir / name).exists():
             extras.append(f"{name:<15} {note}")
     text = render(

@@ -282,6 +282,10 @@ def review_run(run_dir: Path | str) -> dict[str, Any]:
     }
     write_json(run_dir / "review.json", result)
     write_atomic(run_dir / "review.md", render_markdown(result))
+    if (run_dir / "README.txt").is_file() and ctx.info.get("status") != "running":
+        from labrails.readme import render_run_readme
+
+        render_run_readme(run_dir, spec=ctx.spec)  # so its navigation lists review.md
     return result
 
 

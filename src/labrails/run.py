@@ -136,6 +136,8 @@ class Run:
         if direction not in ("higher", "lower"):
             raise LabrailsError(f"direction for metric {name!r} must be 'higher' or 'lower'", fix="e.g. describe_metric('loss', direction='lower', ...)")
         self.descriptions[name] = {"direction": direction, "meaning": meaning}
+        self.info["metric_meanings"] = self.descriptions
+        self._write_info()
 
     # ---------------------------------------------------------------- data provenance
     def record_data(self, *, source: str, fingerprint_of: Any = None, files: list[Path | str] | tuple = (),

@@ -299,45 +299,55 @@ def _synthetic_in_config(values, prefix: str = "") -> str | None:
     return None
 
 
-def check_derisk_first(run: RunLaunch) -> Decision | None:
-    if run.profile in (None, DERISK):
+def derisk_blocker(exp: ExperimentView, script: str, profile: str | None) -> str | None:
+    """Why a ``profile`` run of ``script`` may not start yet (None when a de-risk run vouches for it).
+
+    A de-risk run vouches when it ran on the same code version and the same config.yaml, completed
+    within its budget, and passed its review. Used by the guard and by `labrails sweep`.
+    """
+    if profile in (None, DERISK) or DERISK not in exp.profiles:
         return None
-    if DERISK not in run.exp.profiles:
-        return None
-    version = run.exp.code_version(run.script)
-    config_sha = run.exp.config_sha()
-    candidates = [r for r in run.exp.registry_rows.values() if r.get("profile") == DERISK]
+    version = exp.code_version(script)
+    config_sha = exp.config_sha()
+    candidates = [r for r in exp.registry_rows.values() if r.get("profile") == DERISK]
     same = [r for r in candidates if r.get("code_version") == version and r.get("config_file_sha256") == config_sha]
     done = [r for r in same if r.get("status") == "completed"]
-    fix = f"Run `{os.path.basename(run.script)} de-risk` first (under a minute), read its review, then launch this run."
+    fix = f"Run `{os.path.basename(script)} de-risk` first (under a minute), read its review, then launch this run."
     if not done:
         if candidates and not same:
-            return deny("derisk-first", "the code or config.yaml changed since the last de-risk run, so it no longer vouches for this "
-                        f"{run.profile} run. {fix}")
+            return ("the code or config.yaml changed since the last de-risk run, so it no longer vouches for this "
+                    f"{profile} run. {fix}")
         failed = [r for r in same if r.get("status") in ("failed", "crashed")]
         if failed:
-            return deny("derisk-first", f"the de-risk run {failed[-1]['run']} on this code and config {failed[-1]['status']}; fix it and "
-                        f"re-run de-risk before a {run.profile} run.")
-        return deny("derisk-first", f"no de-risk run of this experiment has completed on the current code and config. {fix}")
+            return f"the de-risk run {failed[-1]['run']} on this code and config {failed[-1]['status']}; fix it and re-run de-risk before a {profile} run."
+        return f"no de-risk run of this experiment has completed on the current code and config. {fix}"
     latest = max(done, key=lambda r: r.get("started_ts") or 0)
     budget, took = latest.get("budget_seconds"), latest.get("duration_s")
     if budget and took and float(took) > float(budget):
-        return deny("derisk-first", f"the de-risk run {latest['run']} took {float(took):.0f} s, over its {float(budget):.0f} s budget; "
-                    "shrink the de-risk profile until it fits, then re-run it.")
-    review_path = run.exp.path("runs", latest["run"], "review.json")
-    if os.path.isfile(review_path):
-        try:
-            with open(review_path, encoding="utf-8") as fh:
-                review = json.load(fh)
-        except (OSError, ValueError):
-            review = {"passed": False, "headline": "review.json is unreadable"}
-        if not review.get("passed"):
-            return deny("derisk-first", f"the de-risk run {latest['run']} did not pass its review ({review.get('headline')}). "
-                        f"Read runs/{latest['run']}/review.md, fix the blockers and re-run de-risk.")
-    else:
-        return deny("derisk-first", f"the de-risk run {latest['run']} has not been reviewed. Run `labrails review {latest['run']}`, "
-                    "fix any blockers, then launch this run.")
+        return (f"the de-risk run {latest['run']} took {float(took):.0f} s, over its {float(budget):.0f} s budget; "
+                "shrink the de-risk profile until it fits, then re-run it.")
+    review_path = exp.path("runs", latest["run"], "review.json")
+    if not os.path.isfile(review_path):
+        return (f"the de-risk run {latest['run']} has not been reviewed. Run `labrails review {latest['run']}`, "
+                "fix any blockers, then launch this run.")
+    try:
+        with open(review_path, encoding="utf-8") as fh:
+            review = json.load(fh)
+    except (OSError, ValueError):
+        review = {"passed": False, "headline": "review.json is unreadable"}
+    if not review.get("passed"):
+        return (f"the de-risk run {latest['run']} did not pass its review ({review.get('headline')}). "
+                f"Read runs/{latest['run']}/review.md, fix the blockers and re-run de-risk.")
     return None
+
+
+def derisk_blocker_for(experiment_root: str, script: str, profile: str | None) -> str | None:
+    return derisk_blocker(ExperimentView(str(experiment_root)), str(script), profile)
+
+
+def check_derisk_first(run: RunLaunch) -> Decision | None:
+    reason = derisk_blocker(run.exp, run.script, run.profile)
+    return deny("derisk-first", reason) if reason else None
 
 
 def check_identical(run: RunLaunch) -> Decision | None:
