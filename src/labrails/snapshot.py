@@ -43,16 +43,26 @@ def git_state(cwd: Path) -> dict[str, Any]:
     diff = _git(["diff", "HEAD", "--binary", "--", ".", *_NOT_CODE], Path(top.strip())) if commit else None
     if diff is None:
         diff = ""
-    untracked = (_git(["ls-files", "--others", "--exclude-standard", "--", ".", *_NOT_CODE], cwd) or "").split()
+    untracked = (_git(["ls-files", "--others", "--exclude-standard", "--", ".", *_NOT_CODE], cwd) or "").splitlines()
+    # A new, uncommitted script is code too: its content joins the diff hash, so it gets its own identity.
+    digest = hashlib.sha256(diff.encode())
+    for rel in sorted(untracked)[:500]:
+        path = cwd / rel
+        try:
+            if path.is_file() and path.stat().st_size <= 5_000_000:
+                digest.update(f"\0untracked:{rel}\0".encode() + path.read_bytes())
+        except OSError:
+            continue
+    dirty = bool(diff or untracked)
     return {
         "available": True,
         "toplevel": top.strip(),
         "commit": commit,
         "short": commit[:7] if commit else "nocommit",
         "branch": branch,
-        "dirty": bool(diff),
+        "dirty": dirty,
         "diff": diff,
-        "diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
+        "diff_sha256": digest.hexdigest() if dirty else None,
         "untracked": untracked[:200],
     }
 

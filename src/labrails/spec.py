@@ -44,7 +44,8 @@ class Spec:
 
     @property
     def synthetic_allowed_in(self) -> tuple[str, ...]:
-        return tuple((self.raw.get("data") or {}).get("synthetic_allowed_in") or ("de-risk",))
+        declared = (self.raw.get("data") or {}).get("synthetic_allowed_in")
+        return ("de-risk",) if declared is None else tuple(declared)  # an explicit [] means: nowhere
 
     @property
     def data_fingerprint(self) -> str | None:

@@ -395,6 +395,8 @@ def check_foreground(run: RunLaunch, tool_input: dict) -> Decision | None:
 
 
 def check_launch(run: RunLaunch, tool_input: dict) -> Decision | None:
+    if run.profile is None:
+        return None  # no profile, no run: a helper script (analysis, generate_data.py) or `--help`
     for rule in (check_checkpoint, check_synthetic, check_derisk_first, check_identical):
         decision = rule(run)
         if decision is not None:

@@ -1,0 +1,102 @@
+"""The guard's regression corpus: every case in tests/guard_cases/*.yaml must get its expected decision.
+
+A case is data: the tool call (a Bash command, or a file tool with a path), the experiment state it runs
+against, optional files to add, and the expected decision and rule. See tests/guard_cases/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from labrails.guard.engine import decide
+from states import StateCache
+
+CASES_DIR = Path(__file__).resolve().parents[1] / "guard_cases"
+CATEGORIES = ("must_block", "must_allow", "bypass", "edge")
+
+
+def load_cases():
+    cases = []
+    for category in CATEGORIES:
+        for case in yaml.safe_load((CASES_DIR / f"{category}.yaml").read_text()) or []:
+            case["category"] = category
+            cases.append(case)
+    return cases
+
+
+CASES = load_cases()
+
+
+@pytest.fixture(scope="session")
+def states(tmp_path_factory):
+    return StateCache(tmp_path_factory.mktemp("guard-states"))
+
+
+def payload_for(case, root: Path) -> dict:
+    cwd = root / case.get("cwd", "exp")
+    tool = case.get("tool", "Bash")
+    tool_input = dict(case.get("input") or {})
+    if tool == "Bash":
+        tool_input["command"] = case["command"]
+    else:
+        tool_input.setdefault("file_path", str(root / case["file"]) if not os.path.isabs(case["file"]) else case["file"])
+    return {"session_id": "corpus", "cwd": str(cwd), "hook_event_name": "PreToolUse", "tool_name": tool, "tool_input": tool_input,
+            "permission_mode": "default", "tool_use_id": "toolu_corpus"}
+
+
+def prepare(case, states, tmp_path) -> Path:
+    root = states.copy(case.get("state", "fresh"), tmp_path / "sandbox")
+    for rel, text in (case.get("files") or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    for rel, (old, new) in (case.get("edit") or {}).items():
+        path = root / rel
+        assert old in path.read_text(), f"case {case['id']}: '{old}' not in {rel}"
+        path.write_text(path.read_text().replace(old, new))
+    return root
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case(case, states, tmp_path):
+    root = prepare(case, states, tmp_path)
+    decision = decide(payload_for(case, root))
+    expected = case["expect"]
+    got = "allow" if decision.allow else "deny"
+    assert got == expected, f"{case['id']} ({case['category']}): expected {expected}, got {decision}"
+    if expected == "deny":
+        assert decision.rule == case["rule"], f"{case['id']}: expected rule {case['rule']}, got {decision}"
+        assert len(decision.reason) < 600 and decision.reason.rstrip().endswith((".", ")", "`")), decision.reason
+
+
+def test_corpus_shape():
+    assert len(CASES) >= 80
+    allows = sum(c["expect"] == "allow" for c in CASES)
+    assert allows > len(CASES) - allows, "a guard that blocks ordinary work is as broken as one that lets everything through"
+    assert len({c["id"] for c in CASES}) == len(CASES)
+    for category in CATEGORIES:
+        assert any(c["category"] == category for c in CASES), category
+
+
+WIRE_CASES = [c for c in CASES if c.get("wire")]
+
+
+@pytest.mark.parametrize("case", WIRE_CASES, ids=[c["id"] for c in WIRE_CASES])
+def test_case_through_the_real_hook_process(case, states, tmp_path):
+    """The same decision, through `python -m labrails hook pretooluse` as Claude Code calls it."""
+    root = prepare(case, states, tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "labrails", "hook", "pretooluse"], input=json.dumps(payload_for(case, root)),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr  # never 1: Claude Code reads 1 as "go ahead"
+    if case["expect"] == "allow":
+        assert proc.stdout == ""
+    else:
+        out = json.loads(proc.stdout)["hookSpecificOutput"]
+        assert out["permissionDecision"] == "deny" and f"[{case['rule']}]" in out["permissionDecisionReason"]
