@@ -21,6 +21,7 @@ _NOT_CODE = (
     ":(exclude,glob)**/runs/**",
     ":(exclude,glob)**/.labrails/**",
 )
+CODE_SUFFIXES = (".py", ".sh", ".ipynb", ".pyx", ".cfg", ".toml")
 KEY_PACKAGES = ("labrails", "torch", "numpy", "scikit-learn", "pandas", "transformers", "vllm", "jax", "accelerate")
 
 
@@ -43,7 +44,8 @@ def git_state(cwd: Path) -> dict[str, Any]:
     diff = _git(["diff", "HEAD", "--binary", "--", ".", *_NOT_CODE], Path(top.strip())) if commit else None
     if diff is None:
         diff = ""
-    untracked = (_git(["ls-files", "--others", "--exclude-standard", "--", ".", *_NOT_CODE], cwd) or "").splitlines()
+    listed = (_git(["ls-files", "--others", "--exclude-standard", "--", ".", *_NOT_CODE], cwd) or "").splitlines()
+    untracked = [rel for rel in listed if rel.endswith(CODE_SUFFIXES)]  # split.json or data files are not code
     # A new, uncommitted script is code too: its content joins the diff hash, so it gets its own identity.
     digest = hashlib.sha256(diff.encode())
     for rel in sorted(untracked)[:500]:

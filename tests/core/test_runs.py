@@ -166,3 +166,20 @@ def test_start_run_outside_an_experiment_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(LabrailsError, match="labrails new"):
         labrails.start_run("de-risk", experiment=tmp_path)
+
+
+def test_a_new_untracked_script_changes_the_identity_but_data_files_do_not(tmp_path):
+    from labrails.snapshot import code_version, git_state
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "train.py").write_text("print('real')\n")
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=repo, check=True)
+    clean = code_version(git_state(repo))
+    (repo / "split.json").write_text("{}")
+    assert code_version(git_state(repo)) == clean
+    (repo / "train_fast.py").write_text("print('shortcut')\n")
+    assert code_version(git_state(repo)) != clean
