@@ -6,7 +6,6 @@ The names below are loaded on first use, so ``import labrails`` (and the agent h
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 __version__ = "0.1.0"
 
@@ -28,7 +27,7 @@ _EXPORTS = {
 _MODULES = {"split", "outputs", "cartography", "review", "plots", "report", "sweep", "analyze", "journal", "registry"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     if name in _MODULES:

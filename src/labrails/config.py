@@ -18,9 +18,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
 
 from labrails.errors import ConfigError
 
@@ -28,12 +26,13 @@ PROFILE_KEYS = {"budget_seconds"}  # allowed in a profile without a shared defau
 REQUIRED_PROFILES = ("de-risk", "full")
 
 
-@dataclass(frozen=True)
 class ResolvedConfig:
-    profile: str
-    values: dict[str, Any]          # the resolved config as the run sees it (includes "profile")
-    budget_seconds: float | None
-    source: Path
+    """The config a run sees: ``values`` (profile applied, includes "profile"), its budget and source."""
+
+    __slots__ = ("profile", "values", "budget_seconds", "source")
+
+    def __init__(self, profile: str, values: dict[str, Any], budget_seconds: float | None, source: Path):
+        self.profile, self.values, self.budget_seconds, self.source = profile, values, budget_seconds, source
 
     @property
     def hash(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from labrails import stats
 from labrails.errors import LabrailsError
-from labrails.fmt import num, pvalue, signed
+from labrails.fmt import num, pvalue, signed, stat
 from labrails.runset import RunResult
 
 ALPHA = 0.05  # the conventional threshold, stored with the results so reports can cite it
@@ -115,7 +115,9 @@ def _significance_note(c: dict[str, Any]) -> str:
             f"mean difference {signed(c['mean_diff'])}")
     if c.get("sd_diff") is not None:
         text += f" (sd {num(c['sd_diff'])})"
-    text += f"; paired t-test t={num(c['t'])}, df={c['df']}, p={pvalue(c['p_t'])}"
+    text += f"; paired t-test t={stat(c['t'])}, df={c['df']}, p={pvalue(c['p_t'])}"
+    if c.get("sd_diff") == 0.0:
+        text += " (every seed changed by exactly the same amount, so the t-test has no spread to test against)"
     if c.get("p_permutation") is not None:
         text += (f"; exact sign-flip permutation p={pvalue(c['p_permutation'])}. With n={c['n']} seeds the smallest "
                  f"possible permutation p is {pvalue(c['min_p_permutation'])}")
@@ -163,10 +165,11 @@ def early_stop_hints(configs: dict[str, list[RunResult]], summaries: dict[str, d
                           "message": f"{name} vs {before}: one seed each, so the noise is unknown; run more seeds "
                                      "before comparing"})
         elif gain <= pooled:
+            verdict = f"worse than {before}" if gain < -pooled else f"no better than {before} within noise"
             hints.append({"kind": "no_better_than_previous", "configuration": name, "previous": before,
                           "metric": metric, "difference": s.mean - b.mean, "pooled_std": pooled,
-                          "message": f"{name}: no better than {before} within noise ({metric} difference "
-                                     f"{signed(s.mean - b.mean)}, {direction} is better, pooled std {num(pooled)})"})
+                          "message": f"{name}: {verdict} ({metric} difference {signed(s.mean - b.mean)}, {direction} "
+                                     f"is better; pooled std {num(pooled)})"})
     return hints
 
 

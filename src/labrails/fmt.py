@@ -35,6 +35,13 @@ def signed(value: float | None) -> str:
     return text if value is None or text.startswith("-") or not math.isfinite(value) else f"+{text}"
 
 
+def stat(value: float | None) -> str:
+    """A test statistic such as t: two decimals are all its reading needs."""
+    if value is None:
+        return "n/a"
+    return num(value) if not math.isfinite(value) else f"{value:.2f}"
+
+
 def pvalue(value: float | None) -> str:
     if value is None:
         return "n/a"

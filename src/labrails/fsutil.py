@@ -14,7 +14,6 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
 
 try:  # POSIX; on other systems locking degrades to a no-op with a clear note in the docs
     import fcntl

@@ -13,7 +13,6 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Any, Iterable
 
 from labrails.errors import LabrailsError, RunAlreadyCompleted
 from labrails.fsutil import locked, read_json, write_json

@@ -6,7 +6,6 @@ import json
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from labrails.errors import LabrailsError
 from labrails.fsutil import read_json, write_json

@@ -40,7 +40,7 @@ class RunResult:
     key: tuple[str, str, str]
     seed: int | None
     overrides: dict[str, Any]  # without the seed
-    metrics: dict[str, float]  # numeric final metrics; NaN and inf kept as floats
+    metrics: dict[str, float]  # numeric final metrics; NaN and inf kept, never dropped
     info: dict[str, Any]
     config: dict[str, Any]
     data: dict[str, Any] | None
@@ -70,7 +70,8 @@ class RunSet:
     def configurations(self) -> dict[str, list[RunResult]]:
         """Configuration name -> its runs sorted by seed, in the order each configuration was first run."""
         groups: dict[str, list[RunResult]] = {}
-        for run in self.included:
+        # Start times, not directory names: runs started within one second would sort by name.
+        for run in sorted(self.included, key=lambda r: (float(r.info.get("started_ts") or 0.0), r.name)):
             groups.setdefault(run.configuration, []).append(run)
         return {name: sorted(runs, key=lambda r: (r.seed is None, r.seed if r.seed is not None else 0, r.name))
                 for name, runs in groups.items()}
@@ -95,7 +96,7 @@ def numeric_metrics(raw: dict[str, Any]) -> dict[str, float]:
         if isinstance(value, bool):
             continue
         if isinstance(value, (int, float)):
-            out[name] = float(value)
+            out[name] = value  # ints stay ints so counts print as counts
         elif isinstance(value, str) and value.lower() in ("nan", "inf", "-inf"):  # the metrics.jsonl convention
             out[name] = float(value)
     return out
@@ -145,7 +146,7 @@ def _load_one(run_dir: Path, ignored: dict[str, str], profile: str | None) -> Ru
         raw = read_json(metrics_path)
     except (OSError, ValueError) as exc:
         return Excluded(name, "unreadable", f"metrics.json is unreadable ({exc})")
-    config = _read_yaml(run_dir / "config.yaml")
+    config = read_config(run_dir / "config.yaml")
     data = read_json(run_dir / "data.json") if (run_dir / "data.json").is_file() else None
     descriptive = str(info.get("descriptive_name") or descriptive_part(name))
     overrides = {k: v for k, v in (info.get("overrides") or {}).items() if k != "seed"}
@@ -169,7 +170,8 @@ def _name_configurations(runs: list[RunResult]) -> None:
                 run.configuration = label
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_config(path: Path) -> dict[str, Any]:
+    """A run's resolved config.yaml as a mapping; empty when missing or unreadable."""
     if not path.is_file():
         return {}
     import yaml

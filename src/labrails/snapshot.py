@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
-import socket
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 # Bookkeeping files change while an experiment runs; they must not change the code identity.
 _NOT_CODE = (
@@ -83,6 +79,8 @@ def code_version(git: dict[str, Any], script: Path | None = None) -> str:
 
 
 def _version(name: str) -> str | None:
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -90,6 +88,9 @@ def _version(name: str) -> str | None:
 
 
 def environment() -> dict[str, Any]:
+    import platform
+    import socket
+
     env: dict[str, Any] = {
         "python": sys.version.split()[0],
         "executable": sys.executable,

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from labrails.errors import ConfigError
 
@@ -23,24 +21,26 @@ METRIC_KEYS = {"name", "direction", "expected_range", "meaning"}
 PHASE_KEYS = {"name", "description", "commands", "checkpoint"}
 
 
-@dataclass(frozen=True)
 class Phase:
-    name: str
-    commands: tuple[str, ...]
-    checkpoint: bool
-    description: str = ""
+    # A plain class, not a dataclass: importing dataclasses costs more than the whole guard decision.
+    __slots__ = ("name", "commands", "checkpoint", "description")
+
+    def __init__(self, name: str, commands: tuple[str, ...], checkpoint: bool, description: str = ""):
+        self.name, self.commands, self.checkpoint, self.description = name, tuple(commands), bool(checkpoint), description
+
+    def __repr__(self) -> str:
+        return f"Phase({self.name!r}, commands={self.commands!r}, checkpoint={self.checkpoint})"
 
     def matches(self, launch_text: str) -> bool:
         """A command belongs to a phase when it matches one of its glob patterns (e.g. ``train.py full*``)."""
         return any(fnmatch.fnmatchcase(launch_text, pattern) for pattern in self.commands)
 
 
-@dataclass(frozen=True)
 class Spec:
-    path: Path
-    raw: dict[str, Any]
-    sha256: str
-    phases: tuple[Phase, ...] = field(default_factory=tuple)
+    __slots__ = ("path", "raw", "sha256", "phases")
+
+    def __init__(self, path: Path, raw: dict[str, Any], sha256: str, phases: tuple[Phase, ...] = ()):
+        self.path, self.raw, self.sha256, self.phases = Path(path), raw, sha256, tuple(phases)
 
     @property
     def synthetic_allowed_in(self) -> tuple[str, ...]:

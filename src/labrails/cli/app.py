@@ -24,7 +24,9 @@ commands.register_all(app)
 
 def run() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:  # without standalone mode, click returns `raise typer.Exit(n)` as n
+            sys.exit(code)
     except LabrailsError as err:
         typer.secho(f"error: {err.render()}", err=True, fg="red")
         sys.exit(err.exit_code)

@@ -39,13 +39,24 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def plot(
-        run: str = typer.Argument("latest", help="Run name, unique part of it, path, or 'latest'."),
+        run: Optional[List[str]] = typer.Argument(None, help="Run name(s), unique part, path, or 'latest' (default: latest; with --compare: every run)."),
         metric: Optional[List[str]] = typer.Option(None, help="Only these logged metrics (repeatable)."),
+        compare: bool = typer.Option(False, "--compare", help="Bars across runs instead of curves: each configuration's mean ± std of each --metric (default: the spec's primary metric) from metrics.json, into analysis/plots/."),
         experiment: Optional[Path] = ExperimentOpt,
     ):
         """Draw curves from the run's logs/metrics.jsonl into plots/ (refuses metrics that were not logged)."""
-        from labrails.plots import plot_run
+        from labrails.plots import plot_comparison, plot_run
 
-        exp = experiment_at(experiment if experiment else (Path(run) if Path(run).is_dir() else None))
-        for path in plot_run(exp.resolve_run(run), metrics=metric or None):
-            typer.echo(str(path))
+        refs = list(run or [])
+        first = refs[0] if refs else "latest"
+        exp = experiment_at(experiment if experiment else (Path(first) if Path(first).is_dir() else None))
+        if compare:
+            from labrails.analyze import OUT_DIR, primary_metric_name
+
+            dirs = [exp.resolve_run(r) for r in refs] or exp.run_dirs()
+            for name in metric or [primary_metric_name(exp)]:
+                typer.echo(str(plot_comparison(dirs, name, exp.root / OUT_DIR / "plots" / f"{name}.webp")))
+            return
+        for ref in refs or ["latest"]:
+            for path in plot_run(exp.resolve_run(ref), metrics=metric or None):
+                typer.echo(str(path))

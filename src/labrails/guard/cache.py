@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 
 def load_yaml_cached(path: Path, state: Path) -> Any:

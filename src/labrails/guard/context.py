@@ -106,11 +106,12 @@ def after_run_context(payload: dict) -> str:
 
 
 def missing_journal_entry(cwd: str) -> str:
-    from labrails.journal import last_entry_time
+    from labrails.journal import entries, last_entry_time
     from labrails.runinfo import read_run_json
 
     for exp in experiments_near(cwd):
         last = last_entry_time(exp)
+        named = {e.run for e in entries(exp) if e.run}
         unrecorded = []
         for run_dir in exp.run_dirs():
             try:
@@ -124,7 +125,8 @@ def missing_journal_entry(cwd: str) -> str:
                 when = datetime.fromisoformat(finished).replace(tzinfo=None)
             except ValueError:
                 continue
-            if last is None or when > last:
+            # Entries have one-second resolution: a tie is not proof the entry came after the run.
+            if run_dir.name not in named and (last is None or when >= last):
                 unrecorded.append(run_dir.name)
         if unrecorded:
             return (f"labrails: run {unrecorded[-1]} finished after the last JOURNAL.md entry in {exp.root}. Before stopping, record what it "

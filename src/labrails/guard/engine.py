@@ -23,8 +23,6 @@ import json
 import os
 import re
 
-from labrails.guard.launch import Launch, find_launches, written_paths
-from labrails.guard.shellparse import ShellParseError, split_commands
 
 DERISK = "de-risk"
 SYNTHETIC_FLAGS = re.compile(
@@ -409,6 +407,10 @@ def check_bash(tool_input: dict, cwd: str) -> Decision:
     command = tool_input.get("command")
     if not isinstance(command, str) or not command.strip():
         return ALLOW
+    # Imported here so file-tool decisions never pay for the shell parser.
+    from labrails.guard.launch import find_launches, written_paths
+    from labrails.guard.shellparse import ShellParseError, split_commands
+
     try:
         simple = split_commands(command)
         launches = find_launches(command)

@@ -1,0 +1,84 @@
+"""How much time the PreToolUse guard adds to every agent command.
+
+Runs the hook exactly as Claude Code does (a new process per tool call, JSON on stdin) on realistic
+payloads, and reports each median as a ratio to a bare `python -c pass` on the same interpreter,
+measured in the same run. Target (DESIGN.md): median <= 2x.
+
+    python benchmarks/bench_hook.py [--repeat 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def timed(cmd: list[str], stdin: str, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, input=stdin, capture_output=True, text=True, check=False)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def make_experiment(root: Path) -> Path:
+    import labrails
+
+    exp = labrails.new_experiment(root / "exp", hypothesis="h", success=["s"])
+    tiny = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tiny_run.py"
+    shutil.copy(tiny, exp.root / "tiny_run.py")
+    env = {**os.environ, "LABRAILS_QUIET": "1"}
+    subprocess.run([sys.executable, "tiny_run.py", "de-risk"], cwd=exp.root, env=env, check=True, capture_output=True)
+    return exp.root
+
+
+def payloads(exp: Path) -> dict[str, dict]:
+    def bash(command: str, **extra):
+        return {"session_id": "bench", "hook_event_name": "PreToolUse", "cwd": str(exp), "tool_name": "Bash",
+                "tool_input": {"command": command, "description": "", **extra}, "permission_mode": "default"}
+
+    return {
+        "ls": bash("ls -la"),
+        "git status && diff": bash("git status && git diff --stat"),
+        "grep in sources": bash("grep -rn 'learning_rate' src/ | head -20"),
+        "Write a file": {"hook_event_name": "PreToolUse", "cwd": str(exp), "tool_name": "Write",
+                         "tool_input": {"file_path": str(exp / "notes.md"), "content": "x"}},
+        "labrails journal add": bash('labrails journal add "val loss flat" --tag WEIRD'),
+        "de-risk launch": bash("python tiny_run.py de-risk"),
+        "full launch (checked)": bash("python tiny_run.py full", run_in_background=True),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    os.environ["LABRAILS_QUIET"] = "1"
+    with tempfile.TemporaryDirectory() as tmp:
+        exp = make_experiment(Path(tmp))
+        hook = [sys.executable, "-m", "labrails", "hook", "pretooluse"]
+        script = shutil.which("labrails", path=str(Path(sys.executable).parent))
+        baseline = timed([sys.executable, "-c", "pass"], "", args.repeat)
+        print(f"baseline `python -c pass`: {baseline * 1000:.1f} ms (median of {args.repeat})\n")
+        print(f"{'payload':<26} {'python -m labrails':>20} {'labrails (script)':>20}")
+        ratios = []
+        for name, payload in payloads(exp).items():
+            stdin = json.dumps(payload)
+            t_module = timed(hook, stdin, args.repeat)
+            t_script = timed([script, "hook", "pretooluse"], stdin, args.repeat) if script else float("nan")
+            ratios.append(t_module / baseline)
+            print(f"{name:<26} {t_module * 1000:8.1f} ms {t_module / baseline:5.2f}x {t_script * 1000:8.1f} ms {t_script / baseline:5.2f}x")
+        print(f"\nmedian ratio over payloads: {statistics.median(ratios):.2f}x (target <= 2x)")
+
+
+if __name__ == "__main__":
+    main()

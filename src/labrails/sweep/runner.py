@@ -1,0 +1,308 @@
+"""Running a planned sweep: one configuration at a time, its seeds in parallel up to ``max_parallel``.
+
+Configuration k+1 starts only when every job of configuration k has ended, so the first configuration
+is complete (trained, evaluated, reviewed, for every seed) before the second starts: a sweep stopped
+half-way leaves whole comparisons, and a configuration that reads an earlier one's runs finds them.
+
+A failed job is recorded and the sweep goes on (``stop_on_error`` stops launching instead and lets the
+running jobs finish). Ctrl-C or SIGTERM asks every running job to stop and record why; running the same
+sweep again skips what completed, waits for runs still going, and runs the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from labrails.errors import LabrailsError
+from labrails.sweep.job import FINAL, INTERRUPT_GRACE_S, existing_outcome
+from labrails.sweep.launchers import CLUSTERS, LAUNCHERS, LocalLauncher, SubmititLauncher, submitit_parameters
+from labrails.sweep.plan import RUN, SKIP, WAIT, Job, Plan, format_plan, plan_sweep, require_derisk
+from labrails.sweep.record import SweepRecord
+from labrails.sweep.suite import Suite
+
+DONE = ("completed", "skipped")
+POLL_S = 0.2
+
+
+@dataclass
+class SweepResult:
+    plan: Plan
+    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)   # run name -> outcome
+    record: Path | None = None            # sweeps/<timestamp>-<suite>/ (None for a dry run)
+    dry_run: bool = False
+    interrupted: bool = False
+    stopped: bool = False                 # stop_on_error fired
+
+    def statuses(self) -> dict[str, str]:
+        return {job.run_name: self.outcomes.get(job.run_name, {}).get("status", "not started") for job in self.plan.jobs}
+
+    @property
+    def ok(self) -> bool:
+        return not self.dry_run and all(status in DONE for status in self.statuses().values())
+
+    @property
+    def exit_code(self) -> int:
+        if self.dry_run:
+            return 2 if self.plan.blocker else 0
+        if self.interrupted:
+            return 130
+        return 0 if self.ok else 1
+
+
+class WatchHandle:
+    """A run of this job that was already going when the sweep started: wait for it, do not start a twin."""
+
+    def __init__(self, job: Job, root: Path):
+        self.job, self.root = job, root
+
+    def poll(self) -> dict[str, Any] | None:
+        from labrails.runinfo import current_status
+
+        if current_status(self.root / "runs" / self.job.existing).get("status") not in FINAL:
+            return None
+        return existing_outcome(self.job, self.root, self.job.existing, skipped=False)
+
+    def interrupt(self) -> None:
+        """Not ours to stop."""
+
+
+class Scheduler:
+    def __init__(self, plan: Plan, launcher: Any, record: SweepRecord, *, max_parallel: int, stop_on_error: bool,
+                 echo: Callable[[str], None], poll_s: float = POLL_S):
+        self.plan, self.launcher, self.record, self.echo = plan, launcher, record, echo
+        self.max_parallel, self.stop_on_error, self.poll_s = max_parallel, stop_on_error, poll_s
+        self.root = plan.experiment.root
+        self.outcomes: dict[str, dict[str, Any]] = {}
+        self.active: dict[str, tuple[Job, Any]] = {}
+        self.stopping = False
+        self.interrupting = False
+
+    def run(self) -> None:
+        for job in self.plan.jobs:
+            if job.action == SKIP:
+                self.outcomes[job.run_name] = outcome = existing_outcome(job, self.root, job.existing, skipped=True)
+                self.record.update(outcome)
+        for name, jobs in self.plan.configurations():
+            if self.stopping:
+                break
+            todo = [j for j in jobs if j.action != SKIP]
+            if todo:
+                self.echo(f"configuration {name}: {len(todo)} job(s), {len(jobs) - len(todo)} skipped")
+            self.run_configuration(todo)
+
+    def run_configuration(self, jobs: list[Job]) -> None:
+        for job in jobs:
+            if job.action == WAIT:
+                self.echo(f"  {'wait':<11} {job.run_name}: an identical run is running now (runs/{job.existing})")
+                self.active[job.run_name] = (job, WatchHandle(job, self.root))
+        queue = [j for j in jobs if j.action == RUN]
+        while queue or self.active:
+            while queue and self.launched() < self.max_parallel and not self.stopping:
+                self.launch(queue.pop(0))
+            if self.stopping:
+                queue.clear()
+            self.collect()
+            if queue or self.active:
+                time.sleep(self.poll_s)
+
+    def launched(self) -> int:
+        return sum(1 for _, handle in self.active.values() if not isinstance(handle, WatchHandle))
+
+    def launch(self, job: Job) -> None:
+        blocked = self.blocker(job)
+        if blocked:
+            self.finish(job, {"run_name": job.run_name, "config": job.config, "seed": job.seed, "status": "blocked",
+                              "run": None, "identity": job.identity, "error": blocked})
+            return
+        self.echo(f"  {'start':<11} {job.run_name}  (log: {self.record.log_path(job).relative_to(self.root)})")
+        self.active[job.run_name] = (job, self.launcher.start(job, self.record.log_path(job)))
+
+    def blocker(self, job: Job) -> str | None:
+        """Why a job that reads earlier runs cannot start: one of them did not complete."""
+        from labrails.runinfo import current_status
+        from labrails.sweep.references import newest_match
+
+        for dep in job.depends_on:
+            status = self.outcomes.get(dep, {}).get("status", "did not run")
+            if status not in DONE:
+                return f"it reads the runs of {dep}, which {status if status != 'did not run' else 'did not run'}"
+        for value in job.reads:
+            newest = newest_match(self.root, value)
+            status = current_status(newest).get("status") if newest else None
+            if status != "completed":
+                where = f"runs/{newest.name}, which is {status}" if newest else "no run"
+                return f"{value} resolves to {where} (the script reads the newest match)"
+        return None
+
+    def collect(self) -> None:
+        for name, (job, handle) in list(self.active.items()):
+            outcome = handle.poll()
+            if outcome is not None:
+                del self.active[name]
+                self.finish(job, outcome)
+
+    def finish(self, job: Job, outcome: dict[str, Any]) -> None:
+        if self.interrupting and outcome.get("status") in ("failed", "crashed"):
+            outcome["status"] = "interrupted"
+        self.outcomes[job.run_name] = outcome
+        self.record.update(outcome)
+        self.echo("  " + outcome_line(outcome, self.plan, self.root))
+        if outcome.get("status") not in DONE and self.stop_on_error and not self.stopping:
+            self.stopping = True
+            self.echo(f"stopping (--stop-on-error): {job.run_name} {outcome.get('status')}; "
+                      f"letting {len(self.active)} running job(s) finish")
+
+    def interrupt(self) -> None:
+        """Ask every running job to stop and record it, and wait (a second Ctrl-C stops waiting)."""
+        self.interrupting = True
+        running = [handle for _, handle in self.active.values() if not isinstance(handle, WatchHandle)]
+        self.echo(f"interrupted: stopping {len(running)} running job(s) so each records its end")
+        for _, handle in self.active.values():
+            handle.interrupt()
+        deadline = time.monotonic() + INTERRUPT_GRACE_S + 10
+        try:
+            while any(not isinstance(h, WatchHandle) for _, h in self.active.values()) and time.monotonic() < deadline:
+                self.collect()
+                time.sleep(self.poll_s)
+        except KeyboardInterrupt:
+            self.echo("stopped waiting; the runs' own run.json will say how they ended")
+
+
+def outcome_line(outcome: dict[str, Any], plan: Plan, root: Path) -> str:
+    status = outcome.get("status", "?")
+    parts = [f"{status:<11} {outcome['run_name']}"]
+    if outcome.get("started_ts") and outcome.get("ended_ts"):
+        parts.append(f"in {outcome['ended_ts'] - outcome['started_ts']:.1f} s")
+    if outcome.get("run"):
+        parts.append(f"-> runs/{outcome['run']}")
+    metric = primary_metric(plan)
+    value = (outcome.get("metrics") or {}).get(metric) if metric else None
+    if isinstance(value, (int, float)):
+        parts.append(f"| {metric} {value:.4f}")
+    if outcome.get("review"):
+        parts.append(f"| review: {outcome['review'].get('headline')}")
+    if outcome.get("error") and status not in DONE:
+        parts.append(f"| {outcome['error']}")
+    return " ".join(parts)
+
+
+def primary_metric(plan: Plan) -> str | None:
+    spec_path = plan.experiment.spec_path
+    if not spec_path.is_file():
+        return None
+    from labrails.spec import load_spec
+
+    try:
+        return load_spec(spec_path).primary_metric.get("name")
+    except LabrailsError:
+        return None
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """SIGTERM (a `kill`, a scheduler's preemption) takes the same careful path as Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_sweep(suite: Suite | Path | str, *, seeds: Sequence[int | str] | None = None, experiment: Path | str | None = None,
+              dry_run: bool = False, stop_on_error: bool = False, max_parallel: int = 1, launcher: str = "local",
+              cluster: str | None = None, echo: Callable[[str], None] = print) -> SweepResult:
+    """Plan, check and run a suite; the Python twin of `labrails sweep`.
+
+    Raises LabrailsError before anything runs for bad input (suite, overrides, script, de-risk gate,
+    launcher options). Returns a SweepResult whose ``exit_code`` the CLI uses: 0 all done, 1 some job
+    failed or was blocked, 130 interrupted (run it again to resume), 2 a dry run that would be refused.
+    """
+    plan = plan_sweep(suite, seeds=seeds, experiment=experiment)
+    _check_options(plan, max_parallel=max_parallel, launcher=launcher, cluster=cluster)
+    if dry_run:
+        echo(format_plan(plan))
+        return SweepResult(plan=plan, dry_run=True)
+    require_derisk(plan)
+    parameters = _parameters(plan) if launcher == "submitit" else None
+    options = {"launcher": launcher, "cluster": cluster or "local", "max_parallel": max_parallel, "stop_on_error": stop_on_error}
+    record = SweepRecord.create(plan, options)
+    try:
+        backend = _launcher(plan, record, launcher=launcher, cluster=cluster or "local", parameters=parameters, max_parallel=max_parallel)
+    except LabrailsError:
+        shutil.rmtree(record.dir, ignore_errors=True)  # nothing ran: leave no record of a sweep that never was
+        raise
+    echo(format_plan(plan))
+    echo(f"sweep record: {record.dir}")
+    scheduler = Scheduler(plan, backend, record, max_parallel=max_parallel, stop_on_error=stop_on_error, echo=echo)
+    result = SweepResult(plan=plan, outcomes=scheduler.outcomes, record=record.dir)
+    try:
+        with terminate_as_interrupt():
+            try:
+                scheduler.run()
+            except KeyboardInterrupt:
+                result.interrupted = True
+                scheduler.interrupt()
+    finally:
+        backend.close()
+        result.stopped = scheduler.stopping
+        record.finish("interrupted" if result.interrupted else ("completed" if result.ok else "failed"))
+    echo(summary(result))
+    return result
+
+
+def _check_options(plan: Plan, *, max_parallel: int, launcher: str, cluster: str | None) -> None:
+    if not isinstance(max_parallel, int) or max_parallel < 1:
+        raise LabrailsError(f"--max-parallel must be 1 or more, not {max_parallel!r}", fix="e.g. --max-parallel 3 (one per seed)")
+    if launcher not in LAUNCHERS:
+        raise LabrailsError(f"unknown launcher {launcher!r}", fix=f"use one of: {', '.join(LAUNCHERS)}")
+    if cluster is not None and cluster not in CLUSTERS:
+        raise LabrailsError(f"unknown cluster {cluster!r}", fix=f"use one of: {', '.join(CLUSTERS)}")
+    if cluster is not None and launcher != "submitit":
+        raise LabrailsError(f"--cluster {cluster} needs --launcher submitit", fix=f"labrails sweep SUITE --launcher submitit --cluster {cluster}")
+
+
+def _parameters(plan: Plan) -> dict[str, Any]:
+    from labrails import config as config_mod
+
+    budget = config_mod.resolve(plan.experiment.config_path, plan.profile).budget_seconds
+    return submitit_parameters(plan.suite.slurm, budget_seconds=budget, path=plan.suite.path)
+
+
+def _launcher(plan: Plan, record: SweepRecord, *, launcher: str, cluster: str, parameters: dict[str, Any] | None,
+              max_parallel: int):
+    root, script = plan.experiment.root, plan.script.resolve()
+    if launcher == "submitit":
+        return SubmititLauncher(root=root, script=script, folder=record.dir / "submitit", cluster=cluster, parameters=parameters or {})
+    return LocalLauncher(root=root, script=script, max_parallel=max_parallel)
+
+
+def summary(result: SweepResult) -> str:
+    counts: dict[str, int] = {}
+    for status in result.statuses().values():
+        counts[status] = counts.get(status, 0) + 1
+    text = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    lines = [f"sweep '{result.plan.suite.name}': {text}"]
+    root = result.plan.experiment.root
+    for job in result.plan.jobs:
+        outcome = result.outcomes.get(job.run_name) or {"run_name": job.run_name, "status": "not started"}
+        lines.append("  " + outcome_line(outcome, result.plan, root))
+    lines.append(f"record: {result.record / 'sweep.json'}")
+    if result.interrupted:
+        lines.append("interrupted: run the same command again to resume (completed runs are skipped)")
+    elif not result.ok:
+        lines.append("some jobs did not complete: read their run.json (error) and log, fix, and run the same command again")
+    return "\n".join(lines)

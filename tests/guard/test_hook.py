@@ -1,0 +1,101 @@
+"""`labrails hook EVENT` as Claude Code calls it: JSON on stdin, a decision on stdout, never exit 1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def hook(event: str, payload, *, raw: str | None = None, env=None):
+    proc = subprocess.run([sys.executable, "-m", "labrails", "hook", event], input=raw if raw is not None else json.dumps(payload),
+                          capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})})
+    assert proc.returncode != 1, "exit 1 would let the agent through"
+    return proc
+
+
+def bash(command: str, cwd, **tool_input):
+    return {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": str(cwd), "tool_input": {"command": command, **tool_input}}
+
+
+def test_unrelated_commands_pass_silently(tmp_path):
+    proc = hook("pretooluse", bash("ls -la && git status", tmp_path))
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+
+
+def test_a_block_is_a_json_deny_with_the_reason(experiment):
+    proc = hook("pretooluse", bash("python tiny_run.py full", experiment.root, run_in_background=True))
+    decision = json.loads(proc.stdout)["hookSpecificOutput"]
+    assert decision["hookEventName"] == "PreToolUse" and decision["permissionDecision"] == "deny"
+    assert "[derisk-first]" in decision["permissionDecisionReason"] and "de-risk" in decision["permissionDecisionReason"]
+
+
+def test_invalid_json_fails_closed(tmp_path):
+    proc = hook("pretooluse", None, raw="{not json")
+    assert json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_a_crashing_engine_fails_closed_on_launches_only(experiment):
+    # An unreadable registry makes the engine raise while checking a run launch.
+    (experiment.state / "registry.json").write_text("{broken")
+    proc = hook("pretooluse", bash("python tiny_run.py full", experiment.root, run_in_background=True))
+    reason = json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    assert "guard-error" in reason
+    assert hook("pretooluse", bash("ls", experiment.root)).stdout == ""
+
+
+def test_unknown_event_is_not_a_block(tmp_path):
+    proc = hook("teatime", {})
+    assert proc.returncode == 0 and "unknown event" in proc.stderr
+
+
+def test_session_start_brings_todos_checkpoints_and_ignored_runs(experiment, run_in):
+    from labrails.journal import add_entry, ignore_run
+
+    run_in(experiment, "tiny_run.py", "de-risk")
+    add_entry(experiment, "check the lr schedule", tag="TODO")
+    ignore_run(experiment, experiment.run_dirs()[0].name, "superseded")
+    proc = hook("sessionstart", {"hook_event_name": "SessionStart", "cwd": str(experiment.root)})
+    context = json.loads(proc.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "check the lr schedule" in context and "superseded" in context and "JOURNAL.md" in context
+
+
+def test_session_start_finds_experiments_below_the_project(experiment):
+    proc = hook("sessionstart", {"hook_event_name": "SessionStart", "cwd": str(experiment.root.parent)})
+    assert str(experiment.root) in json.loads(proc.stdout)["hookSpecificOutput"]["additionalContext"]
+
+
+def test_post_tool_use_reports_the_run_and_its_review(experiment, run_in):
+    run_in(experiment, "tiny_run.py", "de-risk")
+    from labrails.review import review_run
+
+    review_run(experiment.run_dirs()[-1])
+    payload = {"hook_event_name": "PostToolUse", "tool_name": "Bash", "cwd": str(experiment.root),
+               "tool_input": {"command": "python tiny_run.py de-risk"}, "tool_response": {}}
+    context = json.loads(hook("posttooluse", payload).stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "completed" in context and "review: passed" in context and "journal add" in context
+
+
+def test_stop_asks_once_for_a_journal_entry(experiment, run_in):
+    run_in(experiment, "tiny_run.py", "de-risk")
+    payload = {"hook_event_name": "Stop", "cwd": str(experiment.root), "stop_hook_active": False}
+    first = json.loads(hook("stop", payload).stdout)
+    assert first["decision"] == "block" and "labrails journal add" in first["reason"]
+    assert hook("stop", {**payload, "stop_hook_active": True}).stdout == ""  # never loops
+    from labrails.journal import add_entry
+
+    add_entry(experiment, "de-risk fine", tag="NOTE", now=__import__("datetime").datetime.now() + __import__("datetime").timedelta(seconds=2))
+    assert hook("stop", payload).stdout == ""
+
+
+def test_hook_path_imports_no_heavy_modules(experiment):
+    code = ("import sys, io, json; sys.argv=['labrails','hook','pretooluse']; "
+            f"sys.stdin=io.StringIO(json.dumps({{'tool_name':'Bash','cwd':{str(experiment.root)!r},'tool_input':{{'command':'python tiny_run.py full','run_in_background':True}}}})); "
+            "from labrails.__main__ import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "heavy=[m for m in ('pandas','torch','matplotlib','numpy','typer','jinja2','loguru') if m in sys.modules]\n"
+            "sys.stderr.write('HEAVY=' + ','.join(heavy))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY=" in proc.stderr and proc.stderr.split("HEAVY=")[-1].strip() == ""
