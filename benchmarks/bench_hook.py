@@ -38,6 +38,9 @@ def make_experiment(root: Path) -> Path:
     shutil.copy(tiny, exp.root / "tiny_run.py")
     env = {**os.environ, "LABRAILS_QUIET": "1"}
     subprocess.run([sys.executable, "tiny_run.py", "de-risk"], cwd=exp.root, env=env, check=True, capture_output=True)
+    from labrails.review import review_run
+
+    review_run(exp.run_dirs()[-1])  # so a full launch goes through every check, as after a real de-risk
     return exp.root
 
 
@@ -63,6 +66,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     os.environ["LABRAILS_QUIET"] = "1"
+    # A normal `pip install` compiles labrails to bytecode; do the same so each hook process loads .pyc
+    # files (an editable checkout run with PYTHONDONTWRITEBYTECODE=1 would recompile on every call).
+    import compileall
+
+    import labrails
+
+    compileall.compile_dir(str(Path(labrails.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         exp = make_experiment(Path(tmp))
         hook = [sys.executable, "-m", "labrails", "hook", "pretooluse"]

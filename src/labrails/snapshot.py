@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +21,8 @@ KEY_PACKAGES = ("labrails", "torch", "numpy", "scikit-learn", "pandas", "transfo
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
+    import subprocess
+
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
@@ -32,7 +33,11 @@ def _git(args: list[str], cwd: Path) -> str | None:
 def git_state(cwd: Path) -> dict[str, Any]:
     """Commit, branch and uncommitted diff of the repository holding ``cwd`` (or ``available: False``)."""
     cwd = Path(cwd)
-    top = _git(["rev-parse", "--show-toplevel"], cwd)
+    # Outside any repository, skip spawning git at all (the guard calls this on every run launch).
+    if not any((folder / ".git").exists() for folder in (cwd.resolve(), *cwd.resolve().parents)):
+        top = None
+    else:
+        top = _git(["rev-parse", "--show-toplevel"], cwd)
     if top is None:
         return {"available": False, "commit": None, "short": "nogit", "dirty": False, "diff": "", "diff_sha256": None}
     commit = (_git(["rev-parse", "HEAD"], cwd) or "").strip() or None

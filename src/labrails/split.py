@@ -512,6 +512,14 @@ def check_split(
 
     findings: list[Finding] = []
     counts = {s: len(split[s]) for s in SPLITS}
+    if split["id_col"] != id_col:
+        findings.append(
+            Finding(
+                "warning",
+                "id_col_differs",
+                f"the split was made with id column {split['id_col']!r}, checked here with {id_col!r}",
+            )
+        )
 
     # 1. The split file itself: an id in two lists.
     membership = pd.concat(
@@ -533,7 +541,7 @@ def check_split(
     if len(repeated):
         findings.append(
             Finding("warning", "repeated_ids_in_data", f"{len(repeated)} id(s) appear on more than one data row",
-                    df[id_col][data_keys.duplicated()].unique().tolist())
+                    df[id_col][data_keys.duplicated().to_numpy()].unique().tolist())
         )
     row_split = data_keys.map(split_of).to_numpy()
     in_split = pd.notna(row_split)
@@ -588,10 +596,13 @@ def check_split(
         dup_hashes = spread.index[spread > 1]
         if len(dup_hashes):
             rows = frame[frame["h"].isin(dup_hashes)]
-            examples = [
-                " / ".join(f"{s}:{i!r}" for s, i in zip(part["split"], part["id"], strict=True))
-                for _, part in rows.groupby("h", sort=False)
-            ][:_EXAMPLES]
+            # One example per duplicated row: where its copies sit, e.g. "train:12 / test:10000".
+            shown = rows[rows["h"].isin(dup_hashes[:_EXAMPLES])]
+            examples = []
+            for _, part in shown.groupby("h", sort=False):
+                copies = [f"{s}:{i!r}" for s, i in zip(part["split"], part["id"], strict=True)]
+                more = len(copies) - _EXAMPLES
+                examples.append(" / ".join(copies[:_EXAMPLES]) + (f" / ... {more} more" if more > 0 else ""))
             findings.append(
                 Finding(
                     "error",
