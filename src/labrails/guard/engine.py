@@ -403,6 +403,38 @@ def check_launch(run: RunLaunch, tool_input: dict) -> Decision | None:
 
 
 # --------------------------------------------------------------------------- the Bash tool
+_STATE_MARKERS = (".labrails", "approvals.json", "registry.json")
+_APPROVAL_API = ("labrails.approvals", "from labrails import approvals", "approvals.approve(")
+
+
+def check_code_touching_state(launch, cwd: str) -> Decision | None:
+    """Python the agent runs (inline, or a script inside an experiment) that reaches into labrails' state.
+
+    Writes through a script file are invisible to the shell parser, so the code itself is read: any
+    mention of the state files or of the approvals API is refused. Reading the registry is what
+    `labrails runs` is for.
+    """
+    code = launch.inline_code
+    if code is None and launch.kind == "script" and launch.script:
+        path = _resolve(cwd, launch.cwd, launch.script)
+        if find_experiment_root(os.path.dirname(path)) is None:
+            return None
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                code = fh.read(1_000_000)
+        except OSError:
+            return None
+    if not code:
+        return None
+    if any(marker in code for marker in _APPROVAL_API):
+        return deny("human-approval", "this Python calls labrails' approval API; only the human approves spec checkpoints, with "
+                    "`labrails approve PHASE` in their own terminal. Tell them what is ready for review.")
+    if any(marker in code for marker in _STATE_MARKERS):
+        return deny("protected-state", "this Python refers to labrails' state files (.labrails/, approvals.json, registry.json), which "
+                    "the agent may not touch. Use `labrails runs` and `labrails status` to read them.")
+    return None
+
+
 def check_bash(tool_input: dict, cwd: str) -> Decision:
     command = tool_input.get("command")
     if not isinstance(command, str) or not command.strip():
@@ -431,6 +463,9 @@ def check_bash(tool_input: dict, cwd: str) -> Decision:
             if decision is not None:
                 return decision
     for launch in launches:
+        decision = check_code_touching_state(launch, cwd)
+        if decision is not None:
+            return decision
         if launch.kind == "labrails" and launch.args[:1] == ["approve"]:
             return deny("human-approval", "only the human approves spec checkpoints, in their own terminal. Tell them what is ready for review "
                         "and ask them to run `labrails approve " + (launch.args[1] if len(launch.args) > 1 else "PHASE") + "`.")
