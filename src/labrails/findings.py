@@ -175,12 +175,12 @@ def early_stop_hints(configs: dict[str, list[RunResult]], summaries: dict[str, d
 
 def consistency_hints(configs: dict[str, list[RunResult]]) -> list[dict[str, Any]]:
     """Runs grouped as one configuration whose resolved config.yaml differs in more than the seed."""
-    from labrails.runset import flatten
+    from labrails.runset import flatten, seedless
 
     hints = []
     for name, runs in configs.items():
-        flat = [flatten(r.config) for r in runs]
-        keys = sorted({k for f in flat for k in f} - {"seed"})
+        flat = [seedless(flatten(r.config), r.seed) for r in runs]
+        keys = sorted({k for f in flat for k in f})
         differing = [k for k in keys if len({repr(f.get(k)) for f in flat}) > 1]
         if differing:
             hints.append({"kind": "mixed_configuration", "configuration": name, "keys": differing,

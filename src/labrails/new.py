@@ -1,7 +1,7 @@
 """``labrails new``: create an experiment directory with everything a run needs.
 
 ```
-<name>/  JOURNAL.md  IGNORED_RUNS.md  spec.yaml  config.yaml  runs.yaml  train.py  runs/  .labrails/
+<name>/  JOURNAL.md  IGNORED_RUNS.md  spec.yaml  config.yaml  runs.yaml  train.py  suites/  runs/  .labrails/
 ```
 It never touches an existing directory.
 """
@@ -103,6 +103,7 @@ def new_experiment(path: Path | str, *, hypothesis: str | None = None, success: 
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
         shutil.copyfile(resource("scaffold", "config.yaml"), staging / "config.yaml")
+        shutil.copytree(resource("scaffold", "suites"), staging / "suites")
         train = stamp_script(resource("scaffold", "train.py").read_text(encoding="utf-8"))
         (staging / "train.py").write_text(train, encoding="utf-8")
         (staging / "train.py").chmod(0o755)

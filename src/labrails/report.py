@@ -19,7 +19,7 @@ from labrails.experiment import Experiment, find_experiment
 from labrails.fmt import mean_std, num
 from labrails.fsutil import read_json, write_atomic
 from labrails.journal import entries
-from labrails.runset import flatten, read_config
+from labrails.runset import flatten, read_config, seedless
 
 REPORT = "REPORT.md"
 HIGHLIGHT_TAGS = ("WEIRD", "RESOLVED")
@@ -71,9 +71,10 @@ def report_context(exp: Experiment) -> dict[str, Any]:
         "not_plotted": record["not_plotted"],
         "run_plots": _run_plots(exp, configs, runs),
         "journal": _journal(exp),
-        "failures": [e for e in record["excluded"] if e["category"] in ("failed", "crashed")],
+        "failures": [e | {"quote": _quote_of(exp, e).splitlines()} for e in record["excluded"]
+                     if e["category"] in ("failed", "crashed")],
         "conclusion": _conclusion(record),
-        "excluded": [e | {"quote": _quote_of(exp, e)} for e in record["excluded"]],
+        "excluded": [e | {"quote": _quote_of(exp, e).splitlines()} for e in record["excluded"]],
         "counts": record["counts"],
     }
 
@@ -170,7 +171,7 @@ def _data_rows(exp: Experiment, configs: list[dict[str, Any]]) -> list[dict[str,
                    "fingerprint_recorded": bool(data.get("fingerprint")), "split_recorded": bool(split),
                    "split": _relative_to(split, exp.root) if split else None,
                    "split_sha256": data.get("split_sha256"), "synthetic": "yes" if data.get("synthetic") else "no",
-                   "subset": data.get("subset"), "classes": len(data.get("class_counts") or {})}
+                   "subset": data.get("subset")}
             key = json.dumps(row, sort_keys=True, default=str)
             if key in seen:
                 seen[key]["runs"].append(run)
@@ -187,14 +188,18 @@ def _relative_to(path: str, root: Path) -> str:
 
 
 def _settings(exp: Experiment, configs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Resolved config.yaml values: those that differ between configurations, and those every run shares."""
+    """Resolved config.yaml values: those that differ between configurations, and those every run shares.
+
+    The seed (and values that only embed it) is left out: it is listed with each configuration instead.
+    """
     per_config: dict[str, dict[str, Any]] = {}
     all_flat = []
     for c in configs:
-        flats = [flatten(read_config(exp.runs_dir / run / "config.yaml")) for run in c["runs"]]
+        flats = [seedless(flatten(read_config(exp.runs_dir / run / "config.yaml")), seed)
+                 for run, seed in zip(c["runs"], c["seeds"])]
         all_flat += flats
         per_config[c["name"]] = flats[0] if flats else {}
-    keys = list(dict.fromkeys(k for f in all_flat for k in f if k != "seed"))
+    keys = list(dict.fromkeys(k for f in all_flat for k in f))
     differing = [k for k in keys if len({_setting(f.get(k)) for f in all_flat}) > 1]
     shared = [(k, _setting(all_flat[0].get(k))) for k in keys if k not in differing] if all_flat else []
     return {"names": [c["name"] for c in configs], "differing": [(k, [_setting(per_config[c["name"]].get(k)) for c in configs])
@@ -206,7 +211,9 @@ def _setting(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
+        return f"`{json.dumps(value)}`"
+    if isinstance(value, str):
+        return f"`{value}`"  # a path or name in a code span is a label, not a number to trace
     return "null" if value is None else str(value)
 
 

@@ -129,8 +129,14 @@ def _walk(node: Any) -> Iterator[float]:
         return
     if isinstance(node, (int, float)):
         yield node
+    elif isinstance(node, str):
+        try:
+            yield float(node)  # YAML reads 1e-3 as a string; JSON files keep NaN as "nan"
+        except ValueError:
+            return
     elif isinstance(node, dict):
-        for value in node.values():
+        for key, value in node.items():
+            yield from _walk(key)  # class labels in data.json class_counts are keys
             yield from _walk(value)
     elif isinstance(node, (list, tuple)):
         for value in node:
@@ -199,6 +205,13 @@ def _numbers_in_text(text: str) -> Iterator[float]:
 # --------------------------------------------------------------------------- quoted text and names
 def _quote_sources(exp: Experiment) -> str:
     texts = [p.read_text(encoding="utf-8") for p in (exp.journal, exp.ignored, exp.spec_path) if p.is_file()]
+    if exp.spec_path.is_file():
+        import yaml
+
+        try:
+            texts += list(_strings(yaml.safe_load(exp.spec_path.read_text(encoding="utf-8"))))  # unescaped YAML strings
+        except yaml.YAMLError:
+            pass
     for run_dir in exp.run_dirs():
         try:
             info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))

@@ -387,7 +387,8 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
 
         write_atomic(run_path / "config.yaml", dump_yaml(resolved.values))
         argv = command if command is not None else [sys.executable, *sys.argv]
-        write_atomic(run_path / "command.txt", f"cd {shlex.quote(os.getcwd())}\n{shlex.join(argv)}\n")
+        env_line = f"{OVERRIDES_ENV}={shlex.quote(env_overrides)} " if env_overrides else ""
+        write_atomic(run_path / "command.txt", f"cd {shlex.quote(os.getcwd())}\n{env_line}{shlex.join(argv)}\n")
         write_json(run_path / "env.json", environment())
         diff = git.pop("diff", "")
         write_json(run_path / "git.json", git)

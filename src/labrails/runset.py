@@ -5,7 +5,7 @@ A run is left out, with its reason kept, when IGNORED_RUNS.md lists it, when it 
 silently: every excluded run is returned with a category and a reason, and callers print the counts.
 
 A *configuration* is the set of runs that differ only in their seed: the same profile, the same
-overrides once ``seed`` is removed (run.json ``overrides``, as ``labrails sweep`` writes them) and the
+overrides once the seed is taken out (run.json ``overrides``, as ``labrails sweep`` writes them) and the
 same descriptive name once a trailing ``-seed<N>`` is removed (``full-baseline-seed42`` -> ``full-baseline``).
 The name is part of the key so two hand-launched runs with different edits to config.yaml are never
 averaged together just because neither had overrides.
@@ -14,9 +14,8 @@ averaged together just because neither had overrides.
 from __future__ import annotations
 
 import json
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -59,7 +58,6 @@ class RunSet:
     included: list[RunResult]
     excluded: list[Excluded]
     profile: str | None = None
-    notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {"runs": len(self.included) + len(self.excluded), "included": len(self.included),
@@ -82,12 +80,36 @@ def strip_seed(descriptive: str) -> str:
 
 
 def seed_of(info: dict[str, Any], config: dict[str, Any], descriptive: str) -> int | None:
-    """The seed the run used: its overrides, else its resolved config.yaml, else its name."""
-    for source in ((info.get("overrides") or {}).get("seed"), config.get("seed")):
-        if isinstance(source, (int, float)) and not isinstance(source, bool):
-            return int(source)
+    """The seed the run used: its overrides (``seed`` or a sweep's ``seed_key`` such as ``train.seed``),
+    else its resolved config.yaml, else its name."""
+    overrides = info.get("overrides") or {}
+    candidates = [overrides.get("seed"), *(v for k, v in overrides.items() if _is_seed_key(k)), config.get("seed")]
+    for value in candidates:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(value)
     m = _SEED_SUFFIX.search(descriptive)
     return int(m.group(1)) if m else None
+
+
+def seedless(overrides: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    """Overrides with the seed taken out, so the runs of one configuration share them.
+
+    A sweep may put the seed into other values too (``runs/*-full-baseline-seed{seed}``); those become
+    the placeholder again.
+    """
+    out = {}
+    for key, value in overrides.items():
+        if _is_seed_key(key) and (seed is None or value == seed):
+            continue
+        if seed is not None and isinstance(value, str):
+            value = re.sub(rf"(?<!\d){seed}(?!\d)", "{seed}", value)
+        out[key] = value
+    return out
+
+
+def _is_seed_key(key: str) -> bool:
+    last = key.rsplit(".", 1)[-1].lower()
+    return last == "seed" or last.endswith("_seed")
 
 
 def numeric_metrics(raw: dict[str, Any]) -> dict[str, float]:
@@ -130,6 +152,8 @@ def _load_one(run_dir: Path, ignored: dict[str, str], profile: str | None) -> Ru
         info = current_status(run_dir)  # turns a dead 'running' process into 'crashed'
     except LabrailsError as err:
         return Excluded(name, "unreadable", err.message)
+    if profile is not None and info.get("profile") != profile:  # not part of the question, whatever its status
+        return Excluded(name, "other_profile", f"profile {info.get('profile')}, not {profile}")
     status = info.get("status")
     if status in ("failed", "crashed"):
         error = info.get("error") or {}
@@ -137,8 +161,6 @@ def _load_one(run_dir: Path, ignored: dict[str, str], profile: str | None) -> Ru
         return Excluded(name, str(status), why)
     if status == "running":
         return Excluded(name, "running", f"still running (last heartbeat {info.get('heartbeat_at')})")
-    if profile is not None and info.get("profile") != profile:
-        return Excluded(name, "other_profile", f"profile {info.get('profile')}, not {profile}")
     metrics_path = run_dir / "metrics.json"
     if not metrics_path.is_file():
         return Excluded(name, "no_metrics", f"status {status} but no metrics.json: the run never called run.finish(metrics)")
@@ -149,10 +171,11 @@ def _load_one(run_dir: Path, ignored: dict[str, str], profile: str | None) -> Ru
     config = read_config(run_dir / "config.yaml")
     data = read_json(run_dir / "data.json") if (run_dir / "data.json").is_file() else None
     descriptive = str(info.get("descriptive_name") or descriptive_part(name))
-    overrides = {k: v for k, v in (info.get("overrides") or {}).items() if k != "seed"}
+    seed = seed_of(info, config, descriptive)
+    overrides = seedless(info.get("overrides") or {}, seed)
     key = (str(info.get("profile")), json.dumps(overrides, sort_keys=True, default=str), strip_seed(descriptive))
     return RunResult(name=name, path=run_dir, profile=str(info.get("profile")), configuration=key[2], key=key,
-                     seed=seed_of(info, config, descriptive), overrides=overrides,
+                     seed=seed, overrides=overrides,
                      metrics=numeric_metrics(raw if isinstance(raw, dict) else {}), info=info, config=config, data=data)
 
 
@@ -193,7 +216,3 @@ def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[dotted] = value
     return out
-
-
-def is_finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)

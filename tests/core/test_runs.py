@@ -141,10 +141,11 @@ def test_git_snapshot_and_dirty_identity(tmp_path, run_in):
     repo.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     exp = labrails.new_experiment(repo / "exp")
-    from conftest import FIXTURES
     import shutil
+    from pathlib import Path
 
-    shutil.copy(FIXTURES / "tiny_run.py", exp.root / "tiny_run.py")
+    # not `from conftest import FIXTURES`: with several conftest.py files, "conftest" is whichever loaded last
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "tiny_run.py", exp.root / "tiny_run.py")
     git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
     subprocess.run([*git, "add", "."], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "init"], cwd=repo, check=True)

@@ -470,6 +470,12 @@ def check_bash(tool_input: dict, cwd: str) -> Decision:
             return deny("human-approval", "only the human approves spec checkpoints, in their own terminal. Tell them what is ready for review "
                         "and ask them to run `labrails approve " + (launch.args[1] if len(launch.args) > 1 else "PHASE") + "`.")
     for launch in launches:
+        if launch.kind == "labrails" and launch.args[:1] == ["sweep"] and "--dry-run" not in launch.args \
+                and "--help" not in launch.args and not (launch.background or tool_input.get("run_in_background")):
+            return deny("foreground-run", "a sweep runs many full runs and would be killed by the Bash tool's timeout part-way. "
+                        "Run `labrails sweep ... --dry-run` first, then launch it with run_in_background (or `nohup ... &`) and "
+                        "follow its sweeps/<...>/sweep.json; a re-run resumes where it stopped.")
+    for launch in launches:
         run = as_run_launch(launch, cwd)
         if run is None:
             continue

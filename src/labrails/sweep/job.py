@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -26,17 +27,17 @@ FINAL = ("completed", "failed", "crashed")
 INTERRUPT_GRACE_S = 30.0   # how long a run gets to record its outcome after Ctrl-C before it is killed
 
 
-def run_job(job: Job, *, experiment_root: str, script: str, log_path: str, python: str | None = None,
+def run_job(job: Job, *, experiment_root: str, script: str, log_path: str,
             on_start: Callable[[subprocess.Popen], None] | None = None) -> dict[str, Any]:
     """Run ``job`` to its end and return its outcome (see ``collect``)."""
     root = Path(experiment_root)
     log = Path(log_path)
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, OVERRIDES_ENV: json.dumps(job.overrides)}
-    command = [python or sys.executable, str(script), job.run_name]
+    command = [sys.executable, str(script), job.run_name]
     started = time.time()
     with open(log, "ab") as out:
-        out.write(f"$ cd {root} && {OVERRIDES_ENV}='{env[OVERRIDES_ENV]}' {' '.join(command)}\n".encode())
+        out.write(f"$ cd {shlex.quote(str(root))} && {OVERRIDES_ENV}={shlex.quote(env[OVERRIDES_ENV])} {shlex.join(command)}\n".encode())
         out.flush()
         # Its own session: a Ctrl-C at the terminal reaches only the sweep, which passes it on exactly once
         # (a second one could cut short the run recording its end); a killed sweep leaves its runs going.
@@ -49,7 +50,7 @@ def run_job(job: Job, *, experiment_root: str, script: str, log_path: str, pytho
         except KeyboardInterrupt:
             # In a submitit worker a cancel arrives here; the run must still get to record its end.
             code = stop(proc)
-    return collect(job, root, since=started, exit_code=code, log_path=log)
+    return collect(job, root, since=started, exit_code=code, log_path=log, pid=proc.pid)
 
 
 def stop(proc: subprocess.Popen, grace_s: float = INTERRUPT_GRACE_S) -> int:
@@ -63,8 +64,9 @@ def stop(proc: subprocess.Popen, grace_s: float = INTERRUPT_GRACE_S) -> int:
         return proc.wait()
 
 
-def find_run(root: Path, run_name: str, *, since: float) -> Path | None:
-    """The newest run directory named ``run_name`` that started at or after ``since``."""
+def find_run(root: Path, run_name: str, *, since: float, pid: int | None = None) -> Path | None:
+    """The newest run directory named ``run_name`` that started at or after ``since`` (in process ``pid``
+    when known: a twin started by another sweep at the same moment is not ours)."""
     from labrails.runinfo import read_run_json
 
     runs = Path(root) / "runs"
@@ -75,20 +77,21 @@ def find_run(root: Path, run_name: str, *, since: float) -> Path | None:
         except LabrailsError:
             continue
         started = float(info.get("started_ts") or 0)
-        if info.get("descriptive_name") == run_name and started >= since - 1 and (best is None or started > best[0]):
+        ours = info.get("descriptive_name") == run_name and started >= since - 1 and (pid is None or info.get("pid") == pid)
+        if ours and (best is None or started > best[0]):
             best = (started, candidate)
     return best[1] if best else None
 
 
 def collect(job: Job, root: Path, *, since: float, exit_code: int | None, log_path: Path | None,
-            error: str | None = None) -> dict[str, Any]:
+            error: str | None = None, pid: int | None = None) -> dict[str, Any]:
     """The outcome of a finished job, read from the run it made (run.json is the truth).
 
     status: completed | failed | crashed (the run's own status), skipped (an identical run completed
     meanwhile), or failed without a run (the script stopped before creating one: see error and log).
     """
     outcome = _blank(job, since=since, exit_code=exit_code, log_path=log_path, error=error)
-    run_dir = find_run(root, job.run_name, since=since)
+    run_dir = find_run(root, job.run_name, since=since, pid=pid)
     if run_dir is not None:
         return _read_run(outcome, job, run_dir)
     earlier = _completed_elsewhere(root, job) if exit_code == 0 else None

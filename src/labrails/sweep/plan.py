@@ -129,7 +129,8 @@ def _plan_job(plan: Plan, index: int, conf: Configuration, seed: int, names: dic
     notes: list[str] = []
     values = _resolve(plan, conf, seed, overrides).values
     earlier = [(c.name, resolved[names[(i, seed)]]) for i, c in enumerate(suite.configurations[:index])]
-    if dynamics.needs_dynamics(values, suite_path=suite.path, config=conf.name) and not values["cartography"].get("dynamics"):
+    needs = dynamics.needs_dynamics(values, suite_path=suite.path, config=conf.name)
+    if needs and not values["cartography"].get("dynamics"):
         overrides[dynamics.KEY] = dynamics.default_source(conf.name, earlier, suite_path=suite.path, profile=plan.profile, seed=seed)
         notes.append(f"{dynamics.KEY} = {overrides[dynamics.KEY]} (from the earlier configuration that logs dynamics)")
     result = _resolve(plan, conf, seed, overrides)
@@ -140,17 +141,21 @@ def _plan_job(plan: Plan, index: int, conf: Configuration, seed: int, names: dic
     for key, value in reads.items():
         producers = _producers(plan, conf, index, key, value, names)
         depends += [name for _, name in producers]
-        if key == dynamics.KEY:
+        if key == dynamics.KEY and needs:
             producer_values = [(suite.configurations[i].name, resolved[name]) for i, name in producers]
             dynamics.check_source(conf.name, value, producer_values, references.newest_match(root, value), suite_path=suite.path)
-    carto = dynamics.section(result.values)
-    source = carto.get("dynamics") if carto else None
-    if source and dynamics.KEY not in reads and isinstance(source, str) and not (root / source).exists():
+    source = result.values["cartography"].get("dynamics") if needs else None
+    if isinstance(source, str) and dynamics.KEY not in reads and not _exists(root, source):
         raise ConfigError(f"configuration '{conf.name}': cartography.dynamics {source!r} does not exist", path=suite.path,
                           fix="point it at a run directory (or a glob under runs/) that logged dynamics")
     return Job(config=conf.name, config_index=index, seed=seed, run_name=names[(index, seed)], overrides=overrides,
                identity=f"{result.hash[:8]}_{plan.code_version}", depends_on=tuple(dict.fromkeys(depends)),
                reads=tuple(reads.values()), notes=tuple(notes))
+
+
+def _exists(root: Path, value: str) -> bool:
+    pattern = references.run_pattern(value)
+    return bool(references.existing_matches(root, pattern)) if pattern else (root / value).exists()
 
 
 def _producers(plan: Plan, conf: Configuration, index: int, key: str, value: str,

@@ -132,7 +132,7 @@ class Scheduler:
         for dep in job.depends_on:
             status = self.outcomes.get(dep, {}).get("status", "did not run")
             if status not in DONE:
-                return f"it reads the runs of {dep}, which {status if status != 'did not run' else 'did not run'}"
+                return f"it reads the runs of {dep}, which {status}"
         for value in job.reads:
             newest = newest_match(self.root, value)
             status = current_status(newest).get("status") if newest else None
@@ -186,10 +186,10 @@ def outcome_line(outcome: dict[str, Any], plan: Plan, root: Path) -> str:
     value = (outcome.get("metrics") or {}).get(metric) if metric else None
     if isinstance(value, (int, float)):
         parts.append(f"| {metric} {value:.4f}")
-    if outcome.get("review"):
+    if status in DONE and outcome.get("review"):
         parts.append(f"| review: {outcome['review'].get('headline')}")
-    if outcome.get("error") and status not in DONE:
-        parts.append(f"| {outcome['error']}")
+    if status not in DONE and outcome.get("error"):
+        parts.append(f"| {outcome['error']}")  # the review of a failed run only repeats it
     return " ".join(parts)
 
 
@@ -233,11 +233,11 @@ def run_sweep(suite: Suite | Path | str, *, seeds: Sequence[int | str] | None = 
     """
     plan = plan_sweep(suite, seeds=seeds, experiment=experiment)
     _check_options(plan, max_parallel=max_parallel, launcher=launcher, cluster=cluster)
+    parameters = _parameters(plan) if launcher == "submitit" else None
     if dry_run:
         echo(format_plan(plan))
         return SweepResult(plan=plan, dry_run=True)
     require_derisk(plan)
-    parameters = _parameters(plan) if launcher == "submitit" else None
     options = {"launcher": launcher, "cluster": cluster or "local", "max_parallel": max_parallel, "stop_on_error": stop_on_error}
     record = SweepRecord.create(plan, options)
     try:

@@ -1,0 +1,43 @@
+"""Sweep fixtures: an experiment with the tiny script, a suite file writer, and a de-risk run that vouches."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+TWO_BY_TWO = """
+name: tiny
+script: tiny_run.py
+profile: full
+seeds: [1, 2]
+configurations:
+  - name: small-lr
+    overrides: {optim.lr: 0.001}
+  - name: large-lr
+    overrides: {optim.lr: 0.01}
+"""
+
+
+@pytest.fixture
+def write_suite(experiment):
+    """write_suite(text, name="tiny.yaml") -> the suite's path inside experiment/suites/."""
+
+    def write(text: str = TWO_BY_TWO, name: str = "tiny.yaml") -> Path:
+        path = experiment.root / "suites" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def derisked(experiment, run_in):
+    """The experiment after a de-risk run that completed and passed its review: full sweeps may start."""
+    from labrails.review import review_run
+
+    run_in(experiment, "tiny_run.py", "de-risk")
+    assert review_run(experiment.run_dirs()[-1])["passed"]
+    return experiment
