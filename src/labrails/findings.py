@@ -66,34 +66,41 @@ def majority_baseline(runs: list[RunResult]) -> dict[str, Any] | None:
 
 # --------------------------------------------------------------------------- significance
 def compare(configs: dict[str, list[RunResult]], metric: str, baseline: str | None) -> list[dict[str, Any]]:
-    """Each configuration against the baseline (the first one run, unless named), paired by seed."""
-    if len(configs) < 2:
-        return []
-    names = list(configs)
-    if baseline is None:
-        baseline = names[0]
-    elif baseline not in configs:
-        raise LabrailsError(f"no configuration named '{baseline}'", fix=f"use one of: {', '.join(names)}")
-    base = _by_seed(configs[baseline], metric)
+    """Each configuration against its profile's baseline, paired by seed.
+
+    Only configurations of the same profile are compared: a de-risk run answers a different question
+    (a subset, few epochs) than the full runs. The baseline is the first configuration run in each
+    profile, or the one named.
+    """
+    if baseline is not None and baseline not in configs:
+        raise LabrailsError(f"no configuration named '{baseline}'", fix=f"use one of: {', '.join(configs)}")
+    by_profile: dict[str, list[str]] = {}
+    for name, runs in configs.items():
+        by_profile.setdefault(runs[0].profile if runs else "", []).append(name)
     out = []
-    for name in names:
-        if name == baseline:
+    for names in by_profile.values():
+        if len(names) < 2:
             continue
-        other = _by_seed(configs[name], metric)
-        seeds = sorted(set(base) & set(other))
-        record: dict[str, Any] = {"baseline": baseline, "configuration": name, "metric": metric, "seeds": seeds,
-                                  "n": len(seeds), "alpha": ALPHA}
-        if len(seeds) < 2:
-            record["note"] = (f"{len(seeds)} seed(s) shared with {baseline}: a paired test needs at least 2; "
-                              "run both configurations with the same seeds")
+        base_name = baseline if baseline in names else names[0]
+        base = _by_seed(configs[base_name], metric)
+        for name in names:
+            if name == base_name:
+                continue
+            other = _by_seed(configs[name], metric)
+            seeds = sorted(set(base) & set(other))
+            record: dict[str, Any] = {"baseline": base_name, "configuration": name, "metric": metric, "seeds": seeds,
+                                      "n": len(seeds), "alpha": ALPHA}
+            if len(seeds) < 2:
+                record["note"] = (f"{len(seeds)} seed(s) shared with {base_name}: a paired test needs at least 2; "
+                                  "run both configurations with the same seeds")
+                out.append(record)
+                continue
+            test = stats.compare_paired([base[s] for s in seeds], [other[s] for s in seeds])
+            record.update(mean_diff=test.mean_diff, sd_diff=test.sd_diff, t=test.t, df=test.df, p_t=test.p_t,
+                          p_permutation=test.p_permutation, min_p_permutation=test.min_p_permutation,
+                          seeds_needed_for_alpha=_seeds_needed(ALPHA))
+            record["note"] = _significance_note(record)
             out.append(record)
-            continue
-        test = stats.compare_paired([base[s] for s in seeds], [other[s] for s in seeds])
-        record.update(mean_diff=test.mean_diff, sd_diff=test.sd_diff, t=test.t, df=test.df, p_t=test.p_t,
-                      p_permutation=test.p_permutation, min_p_permutation=test.min_p_permutation,
-                      seeds_needed_for_alpha=_seeds_needed(ALPHA))
-        record["note"] = _significance_note(record)
-        out.append(record)
     return out
 
 
