@@ -117,7 +117,9 @@ def dotted_to_nested(overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def resolve(path: Path, profile: str, overrides: Mapping[str, Any] | None = None, *,
-            data: dict[str, Any] | None = None) -> ResolvedConfig:
+            data: dict[str, Any] | None = None, script: str | None = None) -> ResolvedConfig:
+    """The config a ``profile`` run sees. ``script`` (its path relative to the experiment) is recorded in
+    the values, so two scripts run with the same config never share an identity."""
     data = load_config(path, data)
     profiles = data["profiles"]
     if profile not in profiles:
@@ -135,12 +137,24 @@ def resolve(path: Path, profile: str, overrides: Mapping[str, Any] | None = None
         _check_keys(nested, base, path=path, where="override")
         values = deep_merge(values, nested)
     values["profile"] = profile
+    if script is not None:
+        values["script"] = script
     if budget is not None:
         try:
             budget = float(budget)
         except (TypeError, ValueError):
             raise ConfigError(f"profiles.{profile}.budget_seconds must be a number of seconds", path=path) from None
     return ResolvedConfig(profile=profile, values=values, budget_seconds=budget, source=Path(path))
+
+
+def script_name(script: Path | str | None, experiment_root: Path | str) -> str | None:
+    """How a script is named in the config: relative to the experiment when inside it."""
+    if script is None:
+        return None
+    import os
+
+    script, root = os.path.abspath(script), os.path.abspath(experiment_root)
+    return os.path.relpath(script, root) if script.startswith(root + os.sep) else os.path.basename(script)
 
 
 def profiles_of(path: Path) -> list[str]:

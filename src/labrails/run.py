@@ -328,7 +328,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         except json.JSONDecodeError as exc:
             raise LabrailsError(f"{OVERRIDES_ENV} is not valid JSON ({exc})", fix='e.g. {"optim.lr": 0.01}') from None
     all_overrides.update(overrides or {})
-    resolved = config_mod.resolve(exp.config_path, chosen, all_overrides)
+    resolved = config_mod.resolve(exp.config_path, chosen, all_overrides, script=config_mod.script_name(script, exp.root))
 
     spec = None
     if exp.spec_path.is_file():

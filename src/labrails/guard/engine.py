@@ -356,10 +356,18 @@ def check_identical(run: RunLaunch) -> Decision | None:
         return None
     from pathlib import Path
 
-    from labrails.config import resolve
+    from labrails.config import resolve, script_name
 
+    overrides = None
+    raw = run.env.get("LABRAILS_OVERRIDES")
+    if raw:
+        try:
+            overrides = json.loads(raw)
+        except ValueError:
+            return None  # the run itself will refuse malformed overrides with a clear error
     try:
-        resolved = resolve(Path(run.exp.path("config.yaml")), run.profile, data=data)
+        resolved = resolve(Path(run.exp.path("config.yaml")), run.profile, overrides, data=data,
+                           script=script_name(run.script, run.exp.root))
     except Exception:
         return None  # an invalid config fails loudly at run start; not the guard's job
     identity = f"{resolved.hash[:8]}_{run.exp.code_version(run.script)}"

@@ -94,7 +94,7 @@ def plan_sweep(suite: Suite | Path | str, *, seeds: Sequence[int | str] | None =
     _mark_existing(plan)
     from labrails.guard.engine import derisk_blocker_for
 
-    plan.blocker = derisk_blocker_for(str(exp.root), str(script.resolve()), suite.profile)
+    plan.blocker = derisk_blocker_for(str(exp.root), str(script.resolve()), suite.profile) or _checkpoint_blocker(exp, suite)
     return plan
 
 
@@ -113,9 +113,30 @@ def _run_name(suite: Suite, conf: Configuration, seed: int, profiles: list[str])
     return name
 
 
+def _checkpoint_blocker(exp: Experiment, suite: Suite) -> str | None:
+    """A sweep belongs to the phase its runs would: it may not start past an unapproved checkpoint."""
+    if not exp.spec_path.is_file():
+        return None
+    from labrails.approvals import valid_approvals
+    from labrails.spec import load_spec
+
+    spec = load_spec(exp.spec_path)
+    example = f"{suite.script} {suite.profile}-{suite.configurations[0].name}-seed0" if suite.configurations else suite.script
+    phase = spec.phase_of(example)
+    if phase is None:
+        return None
+    approved = valid_approvals(exp.state, spec.sha256)
+    pending = [p.name for p in spec.earlier_checkpoints(phase) if p.name not in approved]
+    if not pending:
+        return None
+    return (f"this sweep's runs belong to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' is not approved yet; "
+            f"the human approves it with `labrails approve {pending[0]}` in their own terminal")
+
+
 def _resolve(plan: Plan, conf: Configuration, seed: int, overrides: Mapping[str, Any]) -> config_mod.ResolvedConfig:
     try:
-        return config_mod.resolve(plan.experiment.config_path, plan.profile, overrides)
+        return config_mod.resolve(plan.experiment.config_path, plan.profile, overrides,
+                                  script=config_mod.script_name(plan.script.resolve(), plan.experiment.root))
     except ConfigError as exc:
         raise ConfigError(f"configuration '{conf.name}' (seed {seed}) does not fit config.yaml: {exc.message}",
                           path=plan.suite.path, fix=exc.fix) from None

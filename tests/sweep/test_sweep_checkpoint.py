@@ -1,0 +1,23 @@
+"""A sweep is part of the phase its runs belong to: it waits for the human like a single run would."""
+
+from __future__ import annotations
+
+from labrails.approvals import approve
+from labrails.spec import load_spec
+from labrails.sweep import plan_sweep
+
+
+def require_derisk_approval(experiment):
+    spec = experiment.spec_path.read_text()
+    spec = spec.replace('commands: ["train.py de-risk*"]\n    checkpoint: false', 'commands: ["tiny_run.py de-risk*"]\n    checkpoint: true')
+    spec = spec.replace('commands: ["train.py full*"]', 'commands: ["tiny_run.py full*"]')
+    experiment.spec_path.write_text(spec)
+
+
+def test_a_sweep_waits_for_an_unapproved_checkpoint(derisked, write_suite):
+    require_derisk_approval(derisked)
+    plan = plan_sweep(write_suite())
+    assert plan.blocker and "not approved" in plan.blocker and "labrails approve de-risk" in plan.blocker
+    spec = load_spec(derisked.spec_path)
+    approve(derisked.state, "de-risk", spec.sha256, known_phases=[p.name for p in spec.phases], by="reviewer")
+    assert plan_sweep(write_suite()).blocker is None
