@@ -21,6 +21,15 @@ from labrails.templating import render
 PLACEHOLDER_HYPOTHESIS = "TODO: one testable claim, e.g. 'a 2-layer MLP reaches >= 95% test accuracy on digits'"
 PLACEHOLDER_SUCCESS = "TODO: a concrete threshold that confirms or rejects the hypothesis"
 PLACEHOLDER_METRICS = "TODO: the primary metric (and which way is better), plus the few secondary ones that explain it"
+# What `labrails new --template T` copies: the launch script, its config, and the spec's defaults.
+TEMPLATES = {
+    "digits": {"script": "train.py", "config": "config.yaml", "suites": True, "data_source": "sklearn.datasets.load_digits",
+               "min_test_size": 500, "expected_range": (0.90, 0.99),
+               "about": "a small PyTorch MLP on scikit-learn's handwritten digits (train.py)"},
+    "wine-llm": {"script": "predict.py", "config": "predict_config.yaml", "suites": False, "data_source": "sklearn.datasets.load_wine",
+                 "min_test_size": 50, "expected_range": (0.70, 0.99),
+                 "about": "a tiny character-level language model answering free-text prompts about wines (predict.py)"},
+}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 
@@ -47,10 +56,16 @@ def stamp_script(text: str) -> str:
 
 def new_experiment(path: Path | str, *, hypothesis: str | None = None, success: list[str] | None = None,
                    primary_metric: str = "test_accuracy", direction: str = "higher",
-                   expected_range: tuple[float, float] | None = (0.90, 0.99), metric_meaning: str | None = None,
-                   data_source: str = "sklearn.datasets.load_digits", min_test_size: int = 500,
-                   derisk_checkpoint: bool = False, now: datetime | None = None) -> Experiment:
+                   expected_range: tuple[float, float] | None = None, metric_meaning: str | None = None,
+                   data_source: str | None = None, min_test_size: int | None = None,
+                   derisk_checkpoint: bool = False, template: str = "digits", now: datetime | None = None) -> Experiment:
     path = Path(path)
+    if template not in TEMPLATES:
+        raise LabrailsError(f"unknown template '{template}'", fix=f"use one of: {', '.join(TEMPLATES)}")
+    chosen = TEMPLATES[template]
+    expected_range = chosen["expected_range"] if expected_range is None else expected_range
+    data_source = data_source or chosen["data_source"]
+    min_test_size = chosen["min_test_size"] if min_test_size is None else min_test_size
     if not _NAME.match(path.name):
         raise LabrailsError(
             f"'{path.name}' is not a usable experiment name",
@@ -95,18 +110,19 @@ def new_experiment(path: Path | str, *, hypothesis: str | None = None, success: 
                 expected_range=list(expected_range) if expected_range else "null",
                 metric_meaning=(metric_meaning or "TODO: what the number measures, in one sentence").replace('"', "'"),
                 data_source=data_source, fingerprint="null", min_test_size=min_test_size,
-                derisk_checkpoint=str(derisk_checkpoint).lower(),
+                derisk_checkpoint=str(derisk_checkpoint).lower(), script=chosen["script"],
             ),
             "runs.yaml": render("experiment/runs.yaml.j2"),
             ".gitignore": render("experiment/gitignore.j2"),
         }
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
-        shutil.copyfile(resource("scaffold", "config.yaml"), staging / "config.yaml")
-        shutil.copytree(resource("scaffold", "suites"), staging / "suites")
-        train = stamp_script(resource("scaffold", "train.py").read_text(encoding="utf-8"))
-        (staging / "train.py").write_text(train, encoding="utf-8")
-        (staging / "train.py").chmod(0o755)
+        shutil.copyfile(resource("scaffold", chosen["config"]), staging / "config.yaml")
+        if chosen["suites"]:
+            shutil.copytree(resource("scaffold", "suites"), staging / "suites")
+        script = stamp_script(resource("scaffold", chosen["script"]).read_text(encoding="utf-8"))
+        (staging / chosen["script"]).write_text(script, encoding="utf-8")
+        (staging / chosen["script"]).chmod(0o755)
         (staging / "runs").mkdir()
         (staging / STATE_DIR).mkdir()
         # Claim the final name atomically: if someone created it meanwhile, fail and keep theirs.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -42,6 +43,7 @@ class Context:
     spec: Any | None
     config: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
+    experiment_root: Path | None = None
 
     def series(self, name: str, split: str | None = None) -> list[float]:
         return [float(r["value"]) for r in self.records if r.get("name") == name and (split is None or r.get("split") == split)]
@@ -55,6 +57,106 @@ def check(name: str):
         CHECKS.append((name, fn))
         return fn
     return register
+
+
+# --------------------------------------------------------------------------- the drill-down behind the predictions
+class Drilldown:
+    """A run's per-prediction drill-down (see labrails.outputs), under eval/ or at the run root; each file
+    is read once, on first use, so checks that do not need one cost nothing."""
+
+    def __init__(self, root: Path, prefix: str):
+        self.root, self.prefix = root, prefix
+        self._cache: dict[str, Any] = {}
+
+    def where(self, name: str) -> str:
+        return self.prefix + name
+
+    def _once(self, key: str, load: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = load()
+        return self._cache[key]
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Its metrics.json (task, primary metric, counts); empty when that file belongs to the run instead."""
+        def load():
+            path = self.root / "metrics.json"
+            data = read_json(path) if path.is_file() else {}
+            return data if isinstance(data, dict) and data.get("written_by") == "labrails.outputs.write_drilldown" else {}
+        return self._once("summary", load)
+
+    @property
+    def predictions(self):
+        import pandas as pd
+
+        return self._once("predictions", lambda: pd.read_parquet(self.root / "predictions.parquet"))
+
+    @property
+    def raw_columns(self) -> list[str]:
+        def load():
+            path = self.root / "raw_outputs.parquet"
+            if not path.is_file():
+                return []
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        return self._once("raw_columns", load)
+
+    @property
+    def raw(self):
+        import pandas as pd
+
+        wanted = [c for c in ("input_text", "raw_output") if c in self.raw_columns]
+        return self._once("raw", lambda: pd.read_parquet(self.root / "raw_outputs.parquet", columns=wanted))
+
+    @property
+    def index(self):
+        def load():
+            path = self.root / "groups" / "_index.csv"
+            if not path.is_file():
+                return None
+            import pandas as pd
+
+            # Group names are data ("NA", "None", "1"): read them as text; only empty cells are missing numbers.
+            return pd.read_csv(path, dtype={"group": str, "path": str}, keep_default_na=False, na_values=[""])
+        return self._once("index", load)
+
+    @property
+    def ranges(self) -> dict[str, Any]:
+        def load():
+            path = self.root / "diagnostics" / "value_ranges.json"
+            return read_json(path) if path.is_file() else {}
+        return self._once("ranges", load)
+
+    @property
+    def task(self) -> str:
+        return self.summary.get("task") or ("regression" if "error" in self.predictions.columns else "classification")
+
+
+def drilldown_of(ctx: Context) -> Drilldown | None:
+    """The run's drill-down: eval/ (where write_predictions puts it) or the run root (write_drilldown(df, run_dir))."""
+    if "drilldown" not in ctx.extra:
+        ctx.extra["drilldown"] = next(
+            (Drilldown(root, prefix) for root, prefix in ((ctx.run_dir / "eval", "eval/"), (ctx.run_dir, ""))
+             if (root / "predictions.parquet").is_file()),
+            None,
+        )
+    return ctx.extra["drilldown"]
+
+
+def _quote(text: Any, limit: int = 60) -> str:
+    text = str(text)
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _rate_severity(share: float) -> str:
+    """The checklist's thresholds for parse failures (and out-of-range predictions): under 1% is noise,
+    up to 5% needs a look, above that the pipeline is broken."""
+    return "note" if share < 0.01 else ("warning" if share <= 0.05 else "blocker")
+
+
+def _num(value: Any) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{float(value):.4g}"
 
 
 # --------------------------------------------------------------------------- first: did it produce output
@@ -93,13 +195,29 @@ def _counts(ctx: Context) -> list[Finding]:
     out = []
     if n_test is not None and rows.get("test") is not None and int(n_test) != int(rows["test"]):
         out.append(Finding("counts", "blocker", f"metrics cover {n_test} test rows but data.json has {rows['test']}: rows were lost", "metrics.json"))
-    preds = ctx.run_dir / "eval" / "predictions.parquet"
-    if preds.is_file() and rows.get("test") is not None:
-        import pyarrow.parquet as pq
-
-        n = pq.ParquetFile(preds).metadata.num_rows
+    dd = drilldown_of(ctx)
+    if dd is None:
+        return out
+    if rows.get("test") is not None:
+        # Samples, not rows: a sample asked with several prompts has one row per prompt.
+        n = int(dd.predictions["sample_id"].nunique())
         if n != int(rows["test"]):
-            out.append(Finding("counts", "blocker", f"{n} predictions for {rows['test']} test rows: silent data loss", "eval/predictions.parquet"))
+            out.append(Finding("counts", "blocker", f"{n} predictions for {rows['test']} test rows: silent data loss",
+                               dd.where("predictions.parquet")))
+    columns = dd.raw_columns
+    if "input_text" in columns and "raw_output" not in columns:
+        out.append(Finding("counts", "warning", "prompts were saved but no raw outputs: pass raw_output so every answer can be read",
+                           dd.where("raw_outputs.parquet")))
+    elif "raw_output" in columns and "input_text" not in columns:
+        out.append(Finding("counts", "warning", "raw outputs were saved without the prompts that produced them: pass input_text too",
+                           dd.where("raw_outputs.parquet")))
+    elif "raw_output" in columns:
+        raw = dd.raw
+        prompts = int(raw["input_text"].notna().sum())
+        answered = int((raw["input_text"].notna() & raw["raw_output"].notna()).sum())
+        if answered < prompts:
+            out.append(Finding("counts", "blocker", f"{prompts - answered} of {prompts} prompts have no raw output: generations were lost "
+                               "(a failed or skipped batch?)", dd.where("raw_outputs.parquet")))
     return out
 
 
@@ -169,17 +287,207 @@ def _learning(ctx: Context) -> list[Finding]:
 
 @check("predictions")
 def _predictions(ctx: Context) -> list[Finding]:
-    path = ctx.run_dir / "eval" / "predictions.parquet"
+    dd = drilldown_of(ctx)
+    if dd is None:
+        return []
+    preds = dd.predictions["prediction"]
+    if len(preds) and preds.isna().all():
+        return [Finding("predictions", "blocker", "every prediction is missing (NaN)", dd.where("predictions.parquet"))]
+    if len(preds) > 10 and preds.nunique(dropna=True) == 1:
+        return [Finding("predictions", "blocker", f"every prediction is the same value ({preds.iloc[0]!r})", dd.where("predictions.parquet"))]
+    return []
+
+
+@check("parse-failures")
+def _parse_failures(ctx: Context) -> list[Finding]:
+    dd = drilldown_of(ctx)
+    if dd is None or "parse_ok" not in dd.predictions.columns:
+        return []
+    preds = dd.predictions
+    n = len(preds)
+    failed_rows = ~preds["parse_ok"].astype(bool)
+    failed = int(failed_rows.sum())
+    generated = "raw_output" in dd.raw_columns
+    where = dd.where("diagnostics/parse_failures.csv")
+    if failed == 0:
+        return [Finding("parse-failures", "note", f"0 parse failures in {n} generations", where)] if generated else []
+    share = failed / n
+    severity = _rate_severity(share)
+    verdict = {"note": "under 1%: acceptable", "warning": "between 1% and 5%: read them before trusting the metric",
+               "blocker": "over 5%: investigate the prompt/parsing before trusting any metric"}[severity]
+    message = f"{failed} of {n} outputs could not be parsed ({share:.1%}, {verdict})"
+    by_group = preds.loc[failed_rows, "group"].value_counts()
+    if preds["group"].nunique() > 1 and by_group.iloc[0] > failed / 2 and failed >= 3:
+        message += f"; {by_group.iloc[0]} of them in group {by_group.index[0]!r}"
+    examples = _raw_examples(dd.root / "diagnostics" / "parse_failures.csv") if generated else []
+    if examples:
+        message += "; e.g. " + ", ".join(examples)
+    elif not generated:
+        message += "; no raw outputs were saved, so they cannot be read: pass raw_output (and input_text) to write_predictions"
+    return [Finding("parse-failures", severity, message, where)]
+
+
+def _raw_examples(path: Path, k: int = 3) -> list[str]:
+    """Up to ``k`` distinct raw outputs from a diagnostics CSV (worst groups first), quoted and cut short."""
     if not path.is_file():
         return []
     import pandas as pd
 
-    preds = pd.read_parquet(path, columns=["prediction"])["prediction"]
-    if len(preds) and preds.isna().all():
-        return [Finding("predictions", "blocker", "every prediction is missing (NaN)", "eval/predictions.parquet")]
-    if len(preds) > 10 and preds.nunique(dropna=True) == 1:
-        return [Finding("predictions", "blocker", f"every prediction is the same value ({preds.iloc[0]!r})", "eval/predictions.parquet")]
-    return []
+    table = pd.read_csv(path, nrows=2000, dtype=str, keep_default_na=False)
+    if "raw_output" not in table.columns:
+        return []
+    counts = table["raw_output"].value_counts(sort=False)
+    out = []
+    for text, sample in table.drop_duplicates("raw_output")[["raw_output", "sample_id"]].head(k).itertuples(index=False):
+        times = f", x{counts[text]}" if counts[text] > 1 else ""
+        out.append(f"{_quote(text) if text else '(empty)'} (sample {sample}{times})")
+    return out
+
+
+@check("distribution")
+def _distribution(ctx: Context) -> list[Finding]:
+    dd = drilldown_of(ctx)
+    overall = (dd.ranges.get("overall") or {}) if dd is not None else {}
+    if not overall:
+        return []
+    where = dd.where("diagnostics/value_ranges.json")
+    if dd.task == "regression":
+        return _value_distribution(overall, where)
+    return _class_distribution(overall, where)
+
+
+def _value_distribution(overall: dict[str, Any], where: str) -> list[Finding]:
+    pred, actual = overall.get("predicted") or {}, overall.get("actual") or {}
+    pm, ps, am, sd = (pred.get("mean"), pred.get("std"), actual.get("mean"), actual.get("std"))
+    if None in (pm, ps, am, sd) or overall.get("n", 0) < 2:
+        return []
+    summary = f"predictions: mean {pm:.4g}, std {ps:.4g}; ground truth: mean {am:.4g}, std {sd:.4g} ({overall['n']} scored rows)"
+    problems = []
+    if sd > 0 and abs(pm - am) > 0.25 * sd:
+        problems.append(f"biased {'up' if pm > am else 'down'} by {abs(pm - am):.4g} ({abs(pm - am) / sd:.2f} ground-truth std)")
+    if sd > 0 and ps < 0.5 * sd:
+        problems.append(f"spread collapsed to {ps / sd:.0%} of the ground truth's: the model regresses to the mean")
+    elif sd > 0 and ps > 1.5 * sd:
+        problems.append(f"spread {ps / sd:.1f}x the ground truth's: noisy or mis-scaled predictions")
+    if not problems:
+        return [Finding("distribution", "note", summary, where)]
+    return [Finding("distribution", "warning", f"{summary}: {'; '.join(problems)} (actual_vs_predicted.csv shows it by decile)", where)]
+
+
+def _class_distribution(overall: dict[str, Any], where: str) -> list[Finding]:
+    actual, predicted = overall.get("actual_counts") or {}, overall.get("predicted_counts") or {}
+    n_actual, n_pred = overall.get("n_actual", 0), overall.get("n_predicted", 0)
+    # Open-vocabulary answers (value_ranges.json keeps the top 50 labels) have no class shares to compare.
+    if not actual or not n_actual or not n_pred or "(other labels)" in actual:
+        return []
+    share = lambda counts, label, total: counts.get(label, 0) / total  # noqa: E731
+    never = [c for c in actual if not predicted.get(c)]
+    over = [c for c, k in predicted.items() if c in actual and k >= 5 and share(predicted, c, n_pred) > 2 * share(actual, c, n_actual)]
+    unknown = [c for c in predicted if c not in actual and c != "(other labels)"]
+    problems = []
+    if never:
+        problems.append("never predicted: " + ", ".join(f"{c} ({actual[c]} of {n_actual} true)" for c in never[:5]))
+    if over:
+        problems.append("over-predicted: " + ", ".join(
+            f"{c} takes {share(predicted, c, n_pred):.0%} of predictions for {share(actual, c, n_actual):.0%} of the truth" for c in over[:5]))
+    if unknown:
+        problems.append("predicted labels absent from the ground truth: " + ", ".join(f"{c!r} ({predicted[c]})" for c in unknown[:5]))
+    natural = lambda c: (0, float(c), "") if c.lstrip("-").replace(".", "", 1).isdigit() else (1, 0.0, c)  # noqa: E731
+    shown = sorted(actual, key=lambda c: (-actual[c], natural(c)))[:10]
+    shares = ", ".join(f"{c}: {share(predicted, c, n_pred):.0%}/{share(actual, c, n_actual):.0%}" for c in sorted(shown, key=natural))
+    more = f" and {len(actual) - len(shown)} more classes" if len(actual) > len(shown) else ""
+    summary = f"class shares, predicted/true: {shares}{more}"
+    if not problems:
+        return [Finding("distribution", "note", summary, where)]
+    return [Finding("distribution", "warning", f"{'; '.join(problems)} ({summary})", where)]
+
+
+@check("group-spread")
+def _group_spread(ctx: Context) -> list[Finding]:
+    dd = drilldown_of(ctx)
+    index = dd.index if dd is not None else None
+    if index is None or len(index) < 2:
+        return []
+    primary = dd.summary.get("primary_metric") or ("accuracy" if dd.task == "classification" else "mae")
+    overall = dd.summary.get(primary)
+    if overall is None and primary in ("accuracy", "mae") and {primary, "n_scored"} <= set(index.columns):
+        # The drill-down's metrics.json was replaced by the run's (both at the run root): a mean over scored
+        # rows is the group means weighted by their scored rows.
+        scored = index["n_scored"] * index[primary].notna()
+        overall = float((index[primary].fillna(0) * scored).sum() / scored.sum()) if scored.sum() else None
+    if primary not in index.columns or not isinstance(overall, (int, float)):
+        return []
+    higher = (dd.summary.get("direction") or {}).get(primary, "higher" if primary in ("accuracy", "macro_f1", "pearson_r") else "lower") == "higher"
+    n_classes = len((dd.ranges.get("overall") or {}).get("actual_counts") or {})
+    chance = 1 / n_classes if primary == "accuracy" and n_classes >= 2 else None
+    if higher:
+        rule = f"{primary} below the overall {overall:.3f} - 0.25" + (f" or below chance ({chance:.2f})" if chance else "")
+        bad = (index[primary] < overall - 0.25) | ((index[primary] < chance) if chance else False)
+    else:
+        rule = f"{primary} above twice the overall {overall:.4g}"
+        bad = index[primary] > 2 * overall
+    # A group whose every prediction failed to parse has no metric at all: the worst case, not a gap.
+    bad = bad | (index[primary].isna() & (index.get("parse_failures", 0) > 0))
+    sized = index["n_scored"] if "n_scored" in index.columns else index["n"]
+    where = dd.where("groups/_index.csv")
+    if not bad.any():
+        worst, best = index.iloc[0], index.iloc[-1]
+        return [Finding("group-spread", "note", f"{primary} by group ({len(index)} groups): worst {worst['group']!r} {_num(worst[primary])} "
+                        f"(n={int(sized.iloc[0])}), best {best['group']!r} {_num(best[primary])} (n={int(sized.iloc[-1])}); none catastrophic", where)]
+    named = [f"{g!r} {_num(v)} (n={int(n)}) -> {dd.where(str(path))}/per_sample.csv"
+             for g, v, n, path in zip(index["group"][bad], index[primary][bad], sized[bad], index["path"][bad])]
+    # A group of a handful of rows can miss by chance; only groups with enough rows make this a warning.
+    severity = "warning" if (sized[bad] >= 10).any() else "note"
+    caveat = "" if severity == "warning" else " (all have fewer than 10 scored rows: could be noise)"
+    return [Finding("group-spread", severity, f"{int(bad.sum())} catastrophic group(s) ({rule}): {'; '.join(named[:5])}"
+                    + (f" and {len(named) - 5} more" if len(named) > 5 else "") + caveat, where)]
+
+
+@check("outliers")
+def _outliers(ctx: Context) -> list[Finding]:
+    dd = drilldown_of(ctx)
+    if dd is None:
+        return []
+    preds = dd.predictions
+    bounds = [c for c in ("valid_min", "valid_max") if c in preds.columns]
+    where = dd.where("diagnostics/outliers.csv")
+    if not bounds:
+        if dd.task == "regression":
+            return [Finding("outliers", "note", "no valid range was given (valid_min/valid_max), so predictions outside it were not counted", where)]
+        return []
+    import pandas as pd
+
+    parsed = preds["parse_ok"].astype(bool)
+    outside = preds["outlier"].astype(bool)
+    n, k = int(parsed.sum()), int(outside.sum())
+    lo = preds["valid_min"] if "valid_min" in bounds else None
+    hi = preds["valid_max"] if "valid_max" in bounds else None
+    fixed = all(b is None or b.nunique(dropna=False) <= 1 for b in (lo, hi))
+    span = (f"[{_num(lo.iloc[0]) if lo is not None else '-inf'}, {_num(hi.iloc[0]) if hi is not None else 'inf'}]"
+            if fixed else "(per-row ranges)")
+    if k == 0:
+        return [Finding("outliers", "note", f"all {n} parsed predictions are inside the valid range {span}", where)] if n else []
+    values = pd.to_numeric(preds["prediction"], errors="coerce")
+    above = int((outside & (values > hi)).sum()) if hi is not None else 0
+    below = k - above
+    side = "all above the maximum" if above == k else ("all below the minimum" if below == k else f"{above} above, {below} below")
+    share = k / max(n, 1)
+    message = f"{k} of {n} parsed predictions ({share:.1%}) are outside the valid range {span} ({side})"
+    counts = preds.loc[outside, "group"].value_counts()
+    if preds["group"].nunique() > 1:
+        top, c = counts.index[0], int(counts.iloc[0])
+        rows_share = float((preds["group"] == top).mean())
+        if k < 3:
+            message += "; too few to tell systematic from random"
+        elif c / k >= 0.5 and c / k >= 1.5 * rows_share:
+            message += f"; systematic: {c} of the {k} are in group {top!r}, which holds {rows_share:.0%} of the predictions"
+        else:
+            message += f"; spread over {len(counts)} group(s) about in proportion to their size (random rather than one group's problem)"
+    message += "; e.g. " + ", ".join(_num(v) for v in values[outside].head(3))
+    severity = _rate_severity(share)
+    if severity == "blocker":
+        message += ": the model has no sense of the scale (units? a missing inverse transform?)"
+    return [Finding("outliers", severity, message, where)]
 
 
 # --------------------------------------------------------------------------- finally: can the number be believed
@@ -210,6 +518,22 @@ def _evaluation_size(ctx: Context) -> list[Finding]:
     return out
 
 
+@check("chance")
+def _chance(ctx: Context) -> list[Finding]:
+    """An accuracy no better than always answering the most common class means nothing was learned."""
+    counts = {k: v for k, v in ((ctx.data or {}).get("class_counts") or {}).items() if isinstance(v, (int, float))}
+    name = next((k for k in ("test_accuracy", "accuracy") if isinstance(ctx.metrics.get(k), (int, float))), None)
+    if not counts or name is None or sum(counts.values()) <= 0:
+        return []
+    majority = max(counts.values()) / sum(counts.values())
+    value = float(ctx.metrics[name])
+    if value > majority + 0.01:
+        return []
+    return [Finding("chance", "blocker", f"{name} = {value:.4f} is no better than always predicting the most common class "
+                    f"({majority:.4f} of the training rows): the model learned nothing. Check the loss curve, the learning rate "
+                    "and the labels before any further run", "metrics.json")]
+
+
 @check("too-good")
 def _too_good(ctx: Context) -> list[Finding]:
     primary = ctx.spec.primary_metric if ctx.spec is not None else {}
@@ -229,8 +553,114 @@ def _too_good(ctx: Context) -> list[Finding]:
         suspicious = "near-perfect"
     if suspicious:
         return [Finding("too-good", "blocker", f"{name} = {value:.4f} is {suspicious}: check for leakage (ids in two splits, duplicated rows, "
-                        "labels in the features, templated inputs) with `labrails split check` before believing it", "metrics.json")]
+                        "labels in the features, templated inputs) with `labrails split check` before believing it", "metrics.json"),
+                *_leakage(ctx)]
     return []
+
+
+# Datasets that ship inside scikit-learn: rebuilding them downloads nothing. (fetch_* loaders download.)
+_BUNDLED = ("load_iris", "load_wine", "load_digits", "load_breast_cancer", "load_diabetes")
+
+
+def _leakage(ctx: Context) -> list[Finding]:
+    """What can be checked for leakage from the run alone: the split file's id lists, and, when the data
+    is a bundled scikit-learn dataset whose ids are its row numbers, the full `labrails split check`."""
+    path = _split_path(ctx)
+    if path is None:
+        return [Finding("leakage", "warning", "no split file was found (data.json split_file, spec.yaml evaluation.split_file), so the "
+                        "test ids cannot be checked: save the split with `labrails split make` and run `labrails split check`")]
+    shown = _relative(path, ctx.experiment_root)
+    try:
+        split = json.loads(path.read_text(encoding="utf-8"))
+        lists = {part: list(split.get(part) or []) for part in ("train", "val", "test")}
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        return [Finding("leakage", "warning", f"the split file could not be read ({exc})", shown)]
+    command = f"`labrails split check DATA --split {shown} --id-col {split.get('id_col') or 'ID'}`"
+    rebuilt = _check_rebuilt(ctx, split)
+    if isinstance(rebuilt, Finding):
+        return [rebuilt]
+    shared = _ids_in_two_splits(lists)
+    if shared:
+        pairs = ", ".join(f"{n} in {a} and {b}" for (a, b), n in _pair_counts(shared).items())
+        examples = ", ".join(str(i) for i in list(shared)[:5])
+        return [Finding("leakage", "blocker", f"{shown} lists {len(shared)} id(s) in two splits ({pairs}; e.g. {examples}): the score is "
+                        f"measured partly on training data; remake the split and confirm with {command}" + (f" ({rebuilt})" if rebuilt else ""), shown)]
+    return [Finding("leakage", "note", f"{shown} has no id in two splits (train {len(lists['train'])}, val {len(lists['val'])}, "
+                    f"test {len(lists['test'])}); identical rows across splits need the data: run {command}" + (f" ({rebuilt})" if rebuilt else ""), shown)]
+
+
+def _split_path(ctx: Context) -> Path | None:
+    candidates = []
+    recorded = (ctx.data or {}).get("split_file")
+    if recorded:
+        candidates.append(Path(recorded) if Path(recorded).is_absolute() or ctx.experiment_root is None else ctx.experiment_root / recorded)
+    declared = ((ctx.spec.raw.get("evaluation") or {}).get("split_file")) if ctx.spec is not None else None
+    if declared and ctx.experiment_root is not None:
+        candidates.append(ctx.experiment_root / declared)
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    try:
+        return str(path.relative_to(root)) if root is not None else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _id_text(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _ids_in_two_splits(lists: dict[str, list]) -> dict[str, list[str]]:
+    seen: dict[str, list[str]] = {}
+    for part, ids in lists.items():
+        for i in dict.fromkeys(_id_text(v) for v in ids):
+            seen.setdefault(i, []).append(part)
+    return {i: parts for i, parts in seen.items() if len(parts) > 1}
+
+
+def _pair_counts(shared: dict[str, list[str]]) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for parts in shared.values():
+        for pair in zip(parts, parts[1:]):
+            counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def _check_rebuilt(ctx: Context, split: dict) -> Finding | str | None:
+    """Run check_split on the rebuilt data when that is possible: a Finding with its verdict, else a short
+    reason why it was not (None when the data is not a bundled dataset)."""
+    source = str((ctx.data or {}).get("source") or "")
+    match = re.fullmatch(r"(?:sklearn|scikit-learn)\.datasets\.(load_\w+)(?:\(\))?", source.strip())
+    if not match or match.group(1) not in _BUNDLED:
+        return None
+    import pandas as pd
+
+    from labrails.split import check_split
+
+    bunch = getattr(__import__("sklearn.datasets", fromlist=[match.group(1)]), match.group(1))()
+    names = [str(c) for c in getattr(bunch, "feature_names", range(bunch.data.shape[1]))]
+    data = pd.DataFrame(bunch.data, columns=names)
+    id_col = str(split.get("id_col") or "id")
+    ids = [v for part in ("train", "val", "test") for v in split.get(part) or []]
+    as_rows = all(isinstance(v, int) or (isinstance(v, float) and v.is_integer()) for v in ids) and all(0 <= int(v) < len(data) for v in ids)
+    if not as_rows or id_col in data.columns:
+        return f"{source} was not rebuilt: the split's ids are not its row numbers"
+    data.insert(0, id_col, range(len(data)))
+    data["__target__"] = bunch.target
+    try:
+        report = check_split(data, split, id_col=id_col, label_col="__target__")
+    except LabrailsError as exc:
+        return f"{source} rebuilt, but the split check could not run: {exc.message}"
+    what = f"`labrails split check` on {source} rebuilt with row numbers as ids"
+    shown = _relative(_split_path(ctx), ctx.experiment_root)
+    if report.errors:
+        problems = "; ".join(f"{f.code}: {f.message}" + (f" (e.g. {', '.join(map(str, f.examples[:5]))})" if f.examples else "")
+                             for f in report.errors)
+        return Finding("leakage", "blocker", f"{what}: {problems}; the score is not trustworthy until the split is remade", shown)
+    extra = "; ".join(f.message for f in report.warnings)
+    return Finding("leakage", "note", f"{what}: no id, unit or identical feature row in two splits" + (f" (warnings: {extra})" if extra else "")
+                   + "; what remains to rule out is the label leaking into the inputs (a feature or the prompt template)", shown)
 
 
 def _load_context(run_dir: Path) -> Context:
@@ -254,7 +684,7 @@ def _load_context(run_dir: Path) -> Context:
         import yaml
 
         config = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
-    return Context(run_dir, info, metrics, records, data, spec, config)
+    return Context(run_dir, info, metrics, records, data, spec, config, experiment_root=exp.root if exp is not None else None)
 
 
 def review_run(run_dir: Path | str) -> dict[str, Any]:

@@ -119,3 +119,14 @@ def test_plot_refuses_what_was_not_logged(experiment, run_in, monkeypatch):
 def test_console_script_prints_errors_without_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "labrails", "status"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 2 and "not inside a labrails experiment" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_new_with_the_wine_llm_template(tmp_path, monkeypatch):
+    result = cli("new", "wine", "--template", "wine-llm", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    exp = tmp_path / "wine"
+    assert (exp / "predict.py").is_file() and not (exp / "train.py").exists()
+    spec = (exp / "spec.yaml").read_text()
+    assert "load_wine" in spec and '"predict.py full*"' in spec
+    unknown = cli("new", "other", "--template", "imagenet", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert "unknown template" in str(unknown.exception) and "wine-llm" in str(unknown.exception)

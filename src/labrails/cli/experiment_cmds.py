@@ -17,14 +17,18 @@ def register(app: typer.Typer) -> None:
         metric: str = typer.Option("test_accuracy", help="The primary metric's name."),
         direction: str = typer.Option("higher", help="Which way the primary metric is better: higher or lower."),
         derisk_checkpoint: bool = typer.Option(False, help="Require a human approval after the de-risk phase."),
+        template: str = typer.Option("digits", help="Starting point: digits (train.py, an MLP on digits) or wine-llm "
+                                     "(predict.py, a tiny language model with free-text answers)."),
     ):
         """Create an experiment: JOURNAL.md, IGNORED_RUNS.md, spec.yaml, config.yaml, runs.yaml, train.py, runs/."""
         from labrails.new import new_experiment
 
         exp = new_experiment(name, hypothesis=hypothesis, success=success, primary_metric=metric, direction=direction,
-                             derisk_checkpoint=derisk_checkpoint)
-        typer.echo(f"created {exp.root}")
-        typer.echo("next: fill in the TODOs (labrails status lists them), then: cd " f"{name} && uv run train.py de-risk")
+                             derisk_checkpoint=derisk_checkpoint, template=template)
+        from labrails.new import TEMPLATES
+
+        typer.echo(f"created {exp.root}: {TEMPLATES[template]['about']}")
+        typer.echo(f"next: fill in the TODOs (labrails status lists them), then: cd {name} && uv run {TEMPLATES[template]['script']} de-risk")
 
     @app.command()
     def status(experiment: Optional[Path] = ExperimentOpt):

@@ -1,0 +1,393 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = [
+#     "labrails",
+#     "torch>=2.3",
+#     "scikit-learn>=1.3",
+#     "numpy>=1.26",
+#     "pandas>=2.0",
+#     "typer>=0.12",
+# ]
+# ///
+"""Ask a tiny language model which cultivar a wine comes from, and read its free-text answers.
+
+    uv run predict.py de-risk    # ~15 s on a laptop CPU: half the training split, 120 small steps
+    uv run predict.py full       # the real run: every training wine, early stopping on val loss
+
+The workflow of an LLM evaluation, small enough for a CPU: each wine of scikit-learn's bundled wine data
+(178 wines, 3 cultivars, 13 measurements; nothing is downloaded) becomes a templated text prompt; a
+character-level transformer, trained here from scratch on "prompt -> Answer: <cultivar>" strings, writes
+an answer after each test prompt (greedy decoding); a regex reads the cultivar out of that text. An answer
+the regex cannot read is a parse failure: it is kept with its raw text, counted, and scored as wrong.
+Predictions, prompts and raw generations go to eval/ (worst group first) and the review reads them.
+
+Setting it up (the experiment's config.yaml holds this script's profiles):
+
+    labrails new wine-llm --template wine-llm --hypothesis "a tiny char LM names the cultivar of >= 85% of test wines" \\
+        --success "test_accuracy >= 0.85"
+    cd wine-llm && uv run predict.py de-risk
+
+Config: the experiment's config.yaml (shipped as scaffold/predict_config.yaml). This file reads top to bottom:
+config -> data and prompts -> model -> training loop -> generation and parsing -> outputs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import typer
+
+import labrails
+
+HERE = Path(__file__).resolve().parent
+app = typer.Typer(add_completion=False)
+
+
+# -----------------------------------------------------------------------------
+# data and prompts: one wine is one unit of independence, so the split is per wine, stratified by
+# cultivar, saved once to the split file and reused by every later run.
+
+# (name in the prompt, fixed-width format). Every prompt gets the same layout, so each measurement sits
+# at the same character position: a model this small learns far faster when it need not search for it.
+MEASUREMENTS = (
+    ("alcohol", "5.2f"), ("malic_acid", "4.2f"), ("ash", "4.2f"), ("alcalinity", "4.1f"), ("magnesium", "3.0f"),
+    ("phenols", "4.2f"), ("flavanoids", "4.2f"), ("nonflavanoid", "4.2f"), ("proanthocyanins", "4.2f"),
+    ("color", "5.2f"), ("hue", "4.2f"), ("od280", "4.2f"), ("proline", "4.0f"),
+)
+TEMPLATE = "wine-v1"  # the input_id of every generation in the drill-down
+
+
+def load_wine_table():
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    ids = np.arange(len(wine.target))  # stable ids: row numbers of the bundled dataset
+    return wine.data, wine.target.astype(np.int64), ids, [str(n) for n in wine.target_names]
+
+
+def render_prompt(measurements) -> str:
+    values = " ".join(f"{name}={value:{fmt}}" for (name, fmt), value in zip(MEASUREMENTS, measurements, strict=True))
+    return f"Wine: {values}\nWhich cultivar?\n"
+
+
+def render_answer(label: str) -> str:
+    return f"Answer: {label}\n"
+
+
+ANSWER = re.compile(r"Answer:\s*(\w+)")
+
+
+def parse_answer(generation: str, classes) -> str | None:
+    """The cultivar named after 'Answer:', or None when there is none or it is not a known cultivar."""
+    found = ANSWER.search(generation)
+    return found.group(1) if found and found.group(1) in classes else None
+
+
+def load_or_make_split(cfg, y, ids):
+    path = HERE / cfg["data"]["split_file"]
+    if not path.exists():
+        import pandas as pd
+
+        table = pd.DataFrame({"id": ids, "label": y})
+        split = labrails.split.make_split(
+            table, id_col="id", strategy="stratified", label_col="label",
+            test_size=cfg["data"]["test_fraction"], val_size=cfg["data"]["val_fraction"], seed=cfg["seed"],
+        )
+        labrails.split.save_split(split, path)
+    split = labrails.split.load_split(path)
+    return path, {part: np.asarray(split[part], dtype=np.int64) for part in ("train", "val", "test")}
+
+
+def stratified_subset(train_ids, y, fraction, seed):
+    """A representative subset: the same share of every cultivar, not the first N rows (the bundled data
+    is sorted by cultivar, so the first rows are all class_0)."""
+    if fraction >= 1.0:
+        return train_ids
+    from sklearn.model_selection import train_test_split
+
+    kept, _ = train_test_split(train_ids, train_size=fraction, stratify=y[train_ids], random_state=seed)
+    return np.sort(kept)
+
+
+# -----------------------------------------------------------------------------
+# model: a GPT-style decoder over characters. The vocabulary is fixed in advance (printable ASCII), so
+# the model can write anything, including answers that do not parse.
+
+PAD = "\x00"
+VOCAB = PAD + "".join(sorted(set(string.printable) - set("\t\r\x0b\x0c")))
+STOI = {c: i for i, c in enumerate(VOCAB)}
+
+
+def encode(text: str) -> list[int]:
+    return [STOI[c] for c in text]
+
+
+def decode(codes) -> str:
+    return "".join("<pad>" if c == 0 else VOCAB[c] for c in codes)
+
+
+class Block(nn.Module):
+    """Pre-norm causal self-attention + MLP. ``cache`` keeps the keys and values already computed, so
+    generating one more character costs one position, not the whole prompt again."""
+
+    def __init__(self, d_model: int, heads: int, dropout: float):
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, h, cache: dict | None = None):
+        b, t, d = h.shape
+        q, k, v = (z.view(b, t, self.heads, d // self.heads).transpose(1, 2) for z in self.qkv(self.norm1(h)).split(d, dim=2))
+        fresh = cache is None or "k" not in cache
+        if not fresh:
+            k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
+        if cache is not None:
+            cache["k"], cache["v"] = k, v
+        # A fresh sequence attends causally; one new position after the cache may see all of it.
+        att = F.scaled_dot_product_attention(q, k, v, is_causal=fresh and t > 1)
+        h = h + self.drop(self.proj(att.transpose(1, 2).reshape(b, t, d)))
+        return h + self.drop(self.mlp(self.norm2(h)))
+
+
+class CharLM(nn.Module):
+    def __init__(self, max_len: int, d_model: int, layers: int, heads: int, dropout: float):
+        super().__init__()
+        self.max_len = max_len
+        self.tok = nn.Embedding(len(VOCAB), d_model)
+        self.pos = nn.Embedding(max_len, d_model)
+        self.blocks = nn.ModuleList(Block(d_model, heads, dropout) for _ in range(layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, len(VOCAB))
+
+    def forward(self, codes, caches: list[dict] | None = None, start: int = 0):
+        h = self.tok(codes) + self.pos(torch.arange(start, start + codes.shape[1], device=codes.device))
+        for i, block in enumerate(self.blocks):
+            h = block(h, None if caches is None else caches[i])
+        return self.head(self.norm(h))
+
+
+def answer_loss(model, prompts, answers, device):
+    """Cross-entropy on the answer characters only: the measurements are the input, not something to
+    predict, and a tiny model should not spend itself memorising them (completion-only fine-tuning)."""
+    seqs = [encode(p + a) for p, a in zip(prompts, answers, strict=True)]
+    width = max(map(len, seqs))
+    codes = torch.zeros(len(seqs), width, dtype=torch.long)
+    scored = torch.zeros(len(seqs), width, dtype=torch.bool)
+    for row, (seq, prompt) in enumerate(zip(seqs, prompts, strict=True)):
+        codes[row, : len(seq)] = torch.tensor(seq)
+        scored[row, len(prompt) : len(seq)] = True
+    codes, scored = codes.to(device), scored.to(device)
+    logits = model(codes[:, :-1])
+    losses = F.cross_entropy(logits.transpose(1, 2), codes[:, 1:], reduction="none")
+    return losses[scored[:, 1:]].mean()
+
+
+# -----------------------------------------------------------------------------
+# generation and parsing
+
+@torch.no_grad()
+def generate(model, prompts, max_new_chars, device, *, temperature: float = 0.0, seed: int = 0) -> list[str]:
+    """Continue each prompt up to a newline (or max_new_chars, cut off): greedily at temperature 0, else by
+    sampling, which gives more varied answers and more that do not parse."""
+    sampler = torch.Generator(device=device).manual_seed(seed)
+    model.eval()
+    out: list[str] = [""] * len(prompts)
+    by_length: dict[int, list[int]] = {}
+    for i, p in enumerate(prompts):  # learned positions: batch only prompts of one length, no padding
+        by_length.setdefault(len(p), []).append(i)
+    for length, rows in by_length.items():
+        caches: list[dict] = [{} for _ in model.blocks]
+        logits = model(torch.tensor([encode(prompts[i]) for i in rows], device=device), caches)
+        generated, done = [], torch.zeros(len(rows), dtype=torch.bool, device=device)
+        for position in range(length, min(length + max_new_chars, model.max_len)):
+            if temperature > 0:
+                probs = F.softmax(logits[:, -1] / temperature, dim=-1)
+                nxt = torch.multinomial(probs, 1, generator=sampler)[:, 0]
+            else:
+                nxt = logits[:, -1].argmax(-1)
+            generated.append(nxt)
+            done |= nxt == STOI["\n"]
+            if bool(done.all()):
+                break
+            logits = model(nxt[:, None], caches, start=position)
+        for row, codes in zip(rows, torch.stack(generated, dim=1).tolist(), strict=True):
+            out[row] = decode(codes).split("\n", 1)[0]  # the stop character ends the answer
+    model.train()
+    return out
+
+
+def evaluate(model, prompts, answers, labels, classes, cfg, device):
+    model.eval()
+    with torch.no_grad():
+        loss = answer_loss(model, prompts, answers, device).item()
+    generations = generate(model, prompts, cfg["generate"]["max_new_chars"], device,
+                           temperature=cfg["generate"]["temperature"], seed=cfg["seed"])
+    parsed = [parse_answer(g, classes) for g in generations]
+    accuracy = float(np.mean([p == t for p, t in zip(parsed, labels, strict=True)]))
+    failures = sum(p is None for p in parsed)
+    model.train()
+    return loss, accuracy, failures, generations, parsed
+
+
+@app.command()
+def main(
+    name: str = typer.Argument(..., help="Descriptive run name; its prefix picks the profile (de-risk..., full...)."),
+    profile: str = typer.Option(None, help="Profile from config.yaml, when the name does not start with one."),
+    force: bool = typer.Option(False, help="Run even if an identical run (same config, same code) already completed."),
+):
+    # -------------------------------------------------------------------------
+    # run: labrails resolves config.yaml for the profile, refuses a duplicate of a completed run, and
+    # creates runs/<timestamp>-<name>/ with the frozen config, git and environment snapshots.
+    try:
+        run = labrails.start_run(name, profile=profile, force=force, script=__file__)
+    except labrails.RunAlreadyCompleted as done:
+        print(done.render())
+        raise typer.Exit(0)
+    except labrails.LabrailsError as err:
+        print(f"error: {err.render()}")
+        raise typer.Exit(2)
+
+    with run:
+        cfg = run.config
+        labrails.seed_everything(cfg["seed"], log=run.log)
+        device = torch.device("cuda" if cfg["train"]["device"] == "auto" and torch.cuda.is_available()
+                              else ("cpu" if cfg["train"]["device"] == "auto" else cfg["train"]["device"]))
+
+        # ---------------------------------------------------------------------
+        # data -> prompts
+        X, y, ids, classes = load_wine_table()
+        split_path, split = load_or_make_split(cfg, y, ids)
+        train_ids = stratified_subset(split["train"], y, cfg["data"]["train_fraction_used"], cfg["seed"])
+        prompts = [render_prompt(x) for x in X]
+        answers = [render_answer(classes[c]) for c in y]
+        pick = lambda rows: ([prompts[i] for i in rows], [answers[i] for i in rows], [classes[y[i]] for i in rows])  # noqa: E731
+        (tr_p, tr_a, _), (va_p, va_a, va_y), (te_p, _, te_y) = pick(train_ids), pick(split["val"]), pick(split["test"])
+        run.record_data(
+            source="sklearn.datasets.load_wine", fingerprint_of=(X, y),
+            rows={"train": len(train_ids), "val": len(split["val"]), "test": len(split["test"])},
+            class_counts={classes[c]: int(n) for c, n in zip(*np.unique(y[train_ids], return_counts=True))},
+            subset=None if cfg["data"]["train_fraction_used"] >= 1 else
+            f"stratified {cfg['data']['train_fraction_used']:.0%} of the training split",
+            split_file=split_path,
+        )
+        run.log.info(f"prompt template {TEMPLATE}, {len(te_p[0])} characters; first training example:\n{tr_p[0]}{tr_a[0]}")
+
+        # ---------------------------------------------------------------------
+        # model and optimizer
+        max_len = max(map(len, prompts)) + cfg["generate"]["max_new_chars"]
+        m = cfg["model"]
+        model = CharLM(max_len, m["d_model"], m["layers"], m["heads"], m["dropout"]).to(device)
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg["optim"]["lr"], weight_decay=cfg["optim"]["weight_decay"])
+        run.log.info(f"model: {sum(p.numel() for p in model.parameters()):,} parameters on {device}; "
+                     f"vocabulary {len(VOCAB)} characters, context {max_len}")
+        run.describe_metric("test_accuracy", direction="higher",
+                            meaning="share of test wines whose generated answer names the right cultivar (a parse failure is wrong)")
+        run.describe_metric("test_macro_f1", direction="higher", meaning="F1 averaged over the 3 cultivars, parse failures as misses")
+        run.describe_metric("test_parse_failure_rate", direction="lower",
+                            meaning="share of test generations the answer regex could not read")
+
+        start_step, best_val, bad_evals = 1, math.inf, 0
+        if run.resume_from is not None:
+            state = torch.load(run.resume_from, map_location=device, weights_only=False)
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            start_step, best_val, bad_evals = state["step"] + 1, state["best_val_loss"], state["bad_evals"]
+            run.log.info(f"resumed from {run.resume_from} at step {start_step}")
+
+        # ---------------------------------------------------------------------
+        # training loop: random batches of prompt -> answer strings; every eval_every steps the val
+        # answers are generated and parsed (loss alone does not say the answers can be read), a checkpoint
+        # is saved, and early stopping watches the val loss.
+        t = cfg["train"]
+        batch = cfg["optim"]["batch_size"]
+        run.set_total_steps(t["max_steps"] - start_step + 1, every_s=t["log_every_s"])
+        gen = torch.Generator().manual_seed(cfg["seed"] + start_step)
+        step, order = start_step - 1, []
+        for step in range(start_step, t["max_steps"] + 1):
+            if len(order) < batch:  # every training wine once per pass, in a fresh order each pass
+                order += torch.randperm(len(tr_p), generator=gen).tolist()
+            picked, order = order[:batch], order[batch:]
+            loss = answer_loss(model, [tr_p[i] for i in picked], [tr_a[i] for i in picked], device)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            if step == 1 and run.resume_from is None:
+                run.check_initial_loss(loss.item(), len(VOCAB))  # ~log(vocabulary size) at initialisation
+            run.log_metrics({"loss": loss.item()}, step=step, split="train")
+            run.progress(step - start_step + 1, loss=loss.item())
+
+            if step % t["eval_every"] and step != t["max_steps"]:
+                continue
+            val_loss, val_acc, val_fail, val_gen, _ = evaluate(model, va_p, va_a, va_y, classes, cfg, device)
+            run.log_metrics({"loss": val_loss, "accuracy": val_acc, "parse_failure_rate": val_fail / len(va_p)},
+                            step=step, split="val")
+            run.log.info(f"step {step}: val loss {val_loss:.4f}, val accuracy {val_acc:.4f}, "
+                         f"parse failures {val_fail}/{len(va_p)}, e.g. {val_gen[0]!r}")
+            improved = val_loss < best_val - 1e-4
+            best_val, bad_evals = (val_loss, 0) if improved else (best_val, bad_evals + 1)
+            state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "max_len": max_len,
+                     "best_val_loss": best_val, "bad_evals": bad_evals, "config": cfg}
+            torch.save(state, run.checkpoint_path("last.pt"))
+            if improved:
+                torch.save(state, run.checkpoint_path("best.pt"))
+            if bad_evals >= t["patience"]:
+                run.log.info(f"early stop: val loss has not improved for {bad_evals} evaluations (best {best_val:.4f})")
+                break
+
+        # ---------------------------------------------------------------------
+        # test: the best checkpoint answers every test prompt once, in batches with progress lines.
+        best = torch.load(run.checkpoint_path("best.pt"), map_location=device, weights_only=False)
+        model.load_state_dict(best["model"])
+        generations: list[str] = []
+        started, size = time.monotonic(), cfg["generate"]["batch_size"]
+        for first in range(0, len(te_p), size):
+            generations += generate(model, te_p[first:first + size], cfg["generate"]["max_new_chars"], device,
+                                    temperature=cfg["generate"]["temperature"], seed=cfg["seed"] + first)
+            failed = sum(parse_answer(g, classes) is None for g in generations)
+            took = time.monotonic() - started
+            run.log.info(f"generated {len(generations)}/{len(te_p)} answers ({len(generations) / took:.1f} prompts/s, "
+                         f"ETA {took / len(generations) * (len(te_p) - len(generations)):.0f} s), parse failures so far: {failed}")
+        parsed = [parse_answer(g, classes) for g in generations]
+        summary = labrails.write_predictions(
+            run, sample_ids=split["test"], ground_truth=te_y, prediction=parsed, group=[f"cultivar {c}" for c in te_y],
+            input_id=[TEMPLATE] * len(te_p), input_text=te_p, raw_output=generations, parse_ok=[p is not None for p in parsed],
+        )
+        metrics = {
+            "test_accuracy": summary.metrics["accuracy"],
+            "test_macro_f1": summary.metrics["macro_f1"],
+            "test_parse_failure_rate": summary.parse_failures / len(te_p),
+            "test_parse_failures": summary.parse_failures,
+            "best_val_loss": best_val,
+            "best_step": best["step"],
+            "steps_run": step,
+            "n_test": len(te_p),
+        }
+        run.log_metrics({k: metrics[k] for k in ("test_accuracy", "test_macro_f1", "test_parse_failure_rate")}, step=step, split="test")
+        run.finish(metrics)
+
+    # -------------------------------------------------------------------------
+    # outputs drawn only from what was logged
+    labrails.plot_run(run.dir)
+
+    # -------------------------------------------------------------------------
+    # the post-run review: blockers first (labrails review RUN re-runs it)
+    review = labrails.review.review_run(run.dir)
+    print(f"\nrun directory: {run.dir}\nreview: {review['headline']}  (details: {run.dir / 'review.md'})")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,34 @@
+"""Fixtures for the review tests: fresh experiments, the LLM scaffold's answers on wine, and diabetes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from review_runs import WineAnswers, load_diabetes_runs, new_lab, train_wine_answers  # noqa: E402
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A fresh experiment; its spec expects test accuracy in [0.90, 0.99]."""
+    return new_lab(tmp_path / "lab")
+
+
+@pytest.fixture
+def modest_lab(tmp_path):
+    """An experiment whose spec expects test accuracy in [0.5, 0.9]: anything better is 'too good'."""
+    return new_lab(tmp_path / "modest", expected_range=(0.5, 0.9))
+
+
+@pytest.fixture(scope="session")
+def wine_answers() -> WineAnswers:
+    return train_wine_answers()
+
+
+@pytest.fixture(scope="session")
+def diabetes() -> dict:
+    return load_diabetes_runs()
