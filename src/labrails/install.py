@@ -38,13 +38,18 @@ CLAUDE_SECTION = f"""{MARK_START}
 """
 
 
+HOOK_ENTRY = "import sys; from labrails.guard.hook import main; sys.exit(main())"
+
+
 def hook_command(event_arg: str) -> str:
-    # The absolute interpreter path works whether or not a virtualenv is active when the client runs.
-    return f"{shlex.quote(sys.executable)} -m labrails hook {event_arg}"
+    # The absolute interpreter path works whether or not a virtualenv is active when the client runs, and
+    # `-c` skips the module runner: this command runs on every tool call. (Same as `labrails hook EVENT`.)
+    return f"{shlex.quote(sys.executable)} -c {shlex.quote(HOOK_ENTRY)} {event_arg}"
 
 
 def _is_ours(entry: dict) -> bool:
-    return any("labrails hook" in str(h.get("command", "")) for h in entry.get("hooks", []) if isinstance(h, dict))
+    return any(marker in str(h.get("command", "")) for h in entry.get("hooks", []) if isinstance(h, dict)
+               for marker in ("labrails hook", "labrails.guard.hook"))
 
 
 def merge_settings(settings: dict) -> dict:

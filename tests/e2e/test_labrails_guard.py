@@ -87,4 +87,4 @@ def test_labrails_init_guards_a_project_without_the_plugin(claude, project):
     (result,) = run.tool_results()
     assert result.is_error and "[derisk-first]" in result.content and "de-risk" in result.content
     settings = json.loads((project / ".claude" / "settings.json").read_text())
-    assert "labrails hook pretooluse" in settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    assert "labrails.guard.hook" in settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]

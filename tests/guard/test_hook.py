@@ -33,9 +33,11 @@ def test_a_block_is_a_json_deny_with_the_reason(experiment):
     assert "[derisk-first]" in decision["permissionDecisionReason"] and "de-risk" in decision["permissionDecisionReason"]
 
 
-def test_invalid_json_fails_closed(tmp_path):
-    proc = hook("pretooluse", None, raw="{not json")
+def test_invalid_json_fails_closed_when_it_could_matter(tmp_path):
+    proc = hook("pretooluse", None, raw='{"tool_name": "Bash", "tool_input": {"command": "python train.py full"')
     assert json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
+    # Nothing in it could launch a run or touch labrails' files: the prefilter lets it through untouched.
+    assert hook("pretooluse", None, raw="{not json").stdout == ""
 
 
 def test_a_crashing_engine_fails_closed_on_launches_only(experiment):

@@ -2,27 +2,44 @@
 
 Events: pretooluse (the guard), sessionstart (context), posttooluse (run status), stop (journal nudge).
 
-This runs on every agent tool call, so it imports only json/os/re/sys up front; the engine, and anything
-that reads experiment files, loads only when a command could matter. It never exits 1 (Claude Code
+This runs on every agent tool call, so it imports only os and sys up front; json, the engine, and anything
+that reads experiment files load only when the payload could matter. It never exits 1 (Claude Code
 treats 1 as "go ahead"): a block is exit 0 with a JSON deny, and when the guard itself fails on
 something that looks like a run launch or a write to protected files, it blocks (fail closed).
 """
 
-import json
 import os
-import re
 import sys
 
-# Commands that cannot launch a run or write labrails' files skip the parser entirely.
-_RELEVANT = re.compile(
+# A payload in which none of these appear cannot launch a run or touch labrails' files: it is allowed
+# before even `json` is imported. Claude Code writes the payload with JSON.stringify, which escapes only
+# quotes, backslashes and control characters, so a token in the command appears verbatim in the raw text.
+_RAW_TOKENS = ("python", ".py", "uv", "pixi", "labrails", "torchrun", "accelerate", "poetry", "conda", "pipenv", "hatch",
+               "srun", "spec.y", "approvals", "registry.json", "deepspeed", "mpirun")
+
+
+def _irrelevant(raw: str) -> bool:
+    lowered = raw.lower()
+    return not any(token in lowered for token in _RAW_TOKENS)
+
+
+def _relevant_command(command: str) -> bool:
+    """Second, finer filter on the decoded command: only these go to the parser and engine."""
+    import re  # json has imported it by now
+
+    return re.search(_RELEVANT_PATTERN, command, re.I) is not None
+
+
+_RELEVANT_PATTERN = (
     r"python|\.py\b|\buv\b|pixi|labrails|torchrun|accelerate|poetry|conda|pipenv|hatch|srun|spec\.ya?ml|approvals|registry\.json"
-    r"|\$\(|`|\beval\b|\bexec\b|\b(ba|z|da)?sh\b|\bsource\b|\bxargs\b",
-    re.I,
+    r"|\$\(|`|\beval\b|\bexec\b|\b(ba|z|da)?sh\b|\bsource\b|\bxargs\b"
 )
 _FILE_TOOLS = ("Edit", "Write", "MultiEdit", "NotebookEdit")
 
 
 def _emit(obj) -> None:
+    import json
+
     sys.stdout.write(json.dumps(obj))
     sys.stdout.flush()
 
@@ -32,8 +49,9 @@ def _deny(reason: str) -> int:
     return 0
 
 
-def _read_payload():
-    raw = sys.stdin.read()
+def _parse(raw: str):
+    import json
+
     return json.loads(raw) if raw.strip() else {}
 
 
@@ -42,7 +60,7 @@ def pretooluse(payload) -> int:
     tool_input = payload.get("tool_input") or {}
     if tool == "Bash":
         command = tool_input.get("command") if isinstance(tool_input, dict) else None
-        if not isinstance(command, str) or (not _RELEVANT.search(command) and ".labrails" not in command):
+        if not isinstance(command, str) or (not _relevant_command(command) and ".labrails" not in command):
             return 0
     elif tool not in _FILE_TOOLS:
         return 0
@@ -74,7 +92,7 @@ def posttooluse(payload) -> int:
     if payload.get("tool_name") != "Bash":
         return 0
     command = (payload.get("tool_input") or {}).get("command") or ""
-    if not _RELEVANT.search(command):
+    if not _relevant_command(command):
         return 0
     from labrails.guard.context import after_run_context
 
@@ -102,8 +120,11 @@ def main(argv=None) -> int:
     if handler is None:
         sys.stderr.write(f"labrails hook: unknown event {argv[:1]}; use one of: {', '.join(EVENTS)}\n")
         return 2 if event == "" else 0
+    raw = sys.stdin.read()
+    if event in ("pretooluse", "posttooluse") and _irrelevant(raw):
+        return 0
     try:
-        payload = _read_payload()
+        payload = _parse(raw)
         if not isinstance(payload, dict):
             payload = {}
     except ValueError:
