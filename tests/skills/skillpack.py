@@ -11,6 +11,10 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[2]
+SKILLS_DIR = REPO / "skills"
+EVALS_DIR = REPO / "evals"
+
 import yaml
 
 SPEC_KEYS = {"name", "description", "license", "allowed-tools", "metadata", "compatibility"}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import typer.main
-from conftest import EVALS_DIR, REPO, SKILLS_DIR
+from skillpack import EVALS_DIR, REPO, SKILLS_DIR
 from skillpack import CodeChunk, Command, commands_in, json_code, load_skills, markdown_code, script_launches
 from typer.testing import CliRunner
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from skillpack import REPO
 from fake_model import bash
 from fake_model import skill as skill_call
 

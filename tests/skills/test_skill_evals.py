@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import EVALS_DIR
+from skillpack import EVALS_DIR
 
 SKILLS = ["experiment-runner", "ml-experimentation", "evaluation-outputs", "spec-driven-experiments"]
 

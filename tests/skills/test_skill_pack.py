@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EVALS_DIR, REPO, SKILLS_DIR
+from skillpack import EVALS_DIR, REPO, SKILLS_DIR
 from skillpack import SPEC_KEYS, relative_links
 
 CHARS_PER_TOKEN = 4
