@@ -1175,6 +1175,8 @@ class _Analyzer:
                     # Choosing from real data is subsampling; sampling from model output is generation.
                     if kind == _DATA and (style == "probs" or _data_expr(pop)):
                         return _DATA_R
+            if q.rpartition(".")[2] in _INTEGER_DRAWS and _bounded_by_existing_data(e):
+                return _DATA_R  # random row numbers into data that exists: minibatch or bootstrap indices
             return _FAB, _Fab("random-data", desc, True, True, _scalar_draw(q, e))
         if q and _is_sk_generator(q):
             return _FAB, _Fab("sklearn-generator", f"`{fname}`", False)
@@ -1309,6 +1311,22 @@ def _is_sk_generator(q: str) -> bool:
     if parts[0] == "sklearn" and "datasets" in parts:
         return True
     return last in _SK_GENERATORS and len(parts) >= 2 and parts[-2] == "datasets"
+
+
+_INTEGER_DRAWS = frozenset({"randint", "integers", "random_integers", "randrange"})
+
+
+def _bounded_by_existing_data(call: ast.Call) -> bool:
+    """Whether an integer draw's bounds come from the size of something: len(X), X.shape[0], x.size(0)."""
+    # Bounds are the first two positional arguments (a tuple there is the size) or the named bounds.
+    bounds = [a for a in call.args[:2] if not isinstance(a, (ast.Tuple, ast.List))]
+    for arg in [*bounds, *(k.value for k in call.keywords if k.arg in ("high", "low", "stop", "start"))]:
+        for node in ast.walk(arg):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
+                return True
+            if isinstance(node, ast.Attribute) and node.attr in ("shape", "size", "numel", "num_rows"):
+                return True
+    return False
 
 
 def _random_source(q: str) -> str | None:
