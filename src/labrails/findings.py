@@ -54,11 +54,9 @@ def majority_baseline(runs: list[RunResult]) -> dict[str, Any] | None:
     learned nothing but the label frequencies scores.
     """
     for run in runs:
-        counts = {str(k): v for k, v in ((run.data or {}).get("class_counts") or {}).items()
-                  if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        total = sum(counts.values())
-        if total > 0:
-            label, count = max(counts.items(), key=lambda kv: kv[1])
+        found = stats.majority_class((run.data or {}).get("class_counts"))
+        if found is not None:
+            label, count, total = found
             return {"value": count / total, "class": label, "count": count, "total": total,
                     "source": f"runs/{run.name}/data.json"}
     return None

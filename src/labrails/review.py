@@ -521,11 +521,13 @@ def _evaluation_size(ctx: Context) -> list[Finding]:
 @check("chance")
 def _chance(ctx: Context) -> list[Finding]:
     """An accuracy no better than always answering the most common class means nothing was learned."""
-    counts = {k: v for k, v in ((ctx.data or {}).get("class_counts") or {}).items() if isinstance(v, (int, float))}
+    from labrails.stats import majority_class
+
+    found = majority_class((ctx.data or {}).get("class_counts"))
     name = next((k for k in ("test_accuracy", "accuracy") if isinstance(ctx.metrics.get(k), (int, float))), None)
-    if not counts or name is None or sum(counts.values()) <= 0:
+    if found is None or name is None:
         return []
-    majority = max(counts.values()) / sum(counts.values())
+    majority = found[1] / found[2]
     value = float(ctx.metrics[name])
     if value > majority + 0.01:
         return []

@@ -40,6 +40,19 @@ def summarize(values: Iterable[float]) -> Summary:
     return Summary(n, len(values) - n, mean, std, min(finite), max(finite))
 
 
+def majority_class(class_counts: dict | None) -> tuple[str, int, int] | None:
+    """(label, count, total) of the most common class, or None without usable counts.
+
+    count/total is what a model scores by always answering that class: the floor any classifier must beat.
+    """
+    counts = {str(k): v for k, v in (class_counts or {}).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    total = sum(counts.values())
+    if total <= 0:
+        return None
+    label, count = max(counts.items(), key=lambda kv: kv[1])
+    return label, count, total
+
+
 def pooled_std(a: Summary, b: Summary) -> float | None:
     """sqrt(((n_a-1) s_a^2 + (n_b-1) s_b^2) / (n_a + n_b - 2)): the noise of one run, from both groups."""
     dof = a.n + b.n - 2
