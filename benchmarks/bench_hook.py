@@ -81,7 +81,7 @@ def main() -> None:
     compileall.compile_dir(str(Path(labrails.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         exp = make_experiment(Path(tmp))
-        from labrails.install import hook_command
+        from labrails.project.init import hook_command
 
         # What the plugin shim and `labrails init` run; the console script is shown for comparison.
         entry = [sys.executable, "-c", hook_command("x").split(" -c ", 1)[1].rsplit(" ", 1)[0].strip("'"), "pretooluse"]

@@ -10,28 +10,40 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "start_run": "labrails.run",
-    "Run": "labrails.run",
-    "LabrailsError": "labrails.errors",
-    "RunAlreadyCompleted": "labrails.errors",
-    "ConfigError": "labrails.errors",
-    "new_experiment": "labrails.new",
-    "find_experiment": "labrails.experiment",
-    "Experiment": "labrails.experiment",
-    "seed_everything": "labrails.seeding",
-    "fingerprint": "labrails.provenance",
-    "mark_synthetic": "labrails.provenance",
-    "plot_run": "labrails.plots",
-    "write_predictions": "labrails.predictions",
+    "start_run": "labrails.tracking.run",
+    "Run": "labrails.tracking.run",
+    "LabrailsError": "labrails.core.errors",
+    "RunAlreadyCompleted": "labrails.core.errors",
+    "ConfigError": "labrails.core.errors",
+    "new_experiment": "labrails.project.new",
+    "find_experiment": "labrails.core.experiment",
+    "Experiment": "labrails.core.experiment",
+    "seed_everything": "labrails.tracking.seeding",
+    "fingerprint": "labrails.tracking.provenance",
+    "mark_synthetic": "labrails.tracking.provenance",
+    "plot_run": "labrails.analysis.plots",
+    "write_predictions": "labrails.tracking.predictions",
 }
-_MODULES = {"split", "outputs", "cartography", "review", "plots", "report", "sweep", "analyze", "journal", "registry"}
+# Short names for the modules a script or notebook reaches through ``labrails.<name>``.
+_MODULES = {
+    "split": "labrails.data.split",
+    "outputs": "labrails.outputs",
+    "cartography": "labrails.recipes.cartography",
+    "review": "labrails.review",
+    "plots": "labrails.analysis.plots",
+    "report": "labrails.analysis.report",
+    "sweep": "labrails.sweep",
+    "analyze": "labrails.analysis.analyze",
+    "journal": "labrails.core.journal",
+    "registry": "labrails.core.registry",
+}
 
 
 def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     if name in _MODULES:
-        return importlib.import_module(f"labrails.{name}")
+        return importlib.import_module(_MODULES[name])
     raise AttributeError(f"module 'labrails' has no attribute {name!r}")
 
 

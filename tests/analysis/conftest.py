@@ -71,7 +71,7 @@ def run_sweep(exp, configs=SWEEP, seeds=SEEDS):
 
 def run_named(exp, descriptive):
     """The run directory whose name (after the timestamp) is ``descriptive``."""
-    from labrails.naming import descriptive_part
+    from labrails.core.naming import descriptive_part
 
     [found] = [d for d in exp.run_dirs() if descriptive_part(d.name) == descriptive]
     return found

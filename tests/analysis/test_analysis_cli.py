@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from labrails.cli.app import app
-from labrails.errors import LabrailsError
+from labrails.core.errors import LabrailsError
 
 runner = CliRunner()
 

@@ -8,10 +8,10 @@ import math
 
 import pytest
 
-from labrails.analyze import analyze, format_analysis
-from labrails.errors import LabrailsError
-from labrails.journal import ignore_run
-from labrails.naming import descriptive_part
+from labrails.analysis.analyze import analyze, format_analysis
+from labrails.core.errors import LabrailsError
+from labrails.core.journal import ignore_run
+from labrails.core.naming import descriptive_part
 
 
 def read_csv(path):

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from labrails.analyze import analyze
-from labrails.errors import LabrailsError
-from labrails.journal import ignore_run
-from labrails.plots import plot_comparison
+from labrails.analysis.analyze import analyze
+from labrails.core.errors import LabrailsError
+from labrails.core.journal import ignore_run
+from labrails.analysis.plots import plot_comparison
 
 
 def sidecar_of(path):
@@ -54,7 +54,7 @@ def test_ignored_and_failed_runs_are_left_out_and_named(experiment, launch_run, 
 
 
 def test_plot_run_is_unchanged_by_the_comparison_plots(experiment, launch_run):
-    from labrails.plots import plot_run
+    from labrails.analysis.plots import plot_run
 
     launch_run(experiment, "full-a-seed1", {"test_accuracy": 0.9})
     [path] = plot_run(experiment.run_dirs()[0])

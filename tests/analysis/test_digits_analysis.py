@@ -26,8 +26,8 @@ def test_two_configurations_two_seeds_of_digits(tmp_path):
     pytest.importorskip("torch")  # here, not at import: collecting the other tests should not load torch
     pytest.importorskip("sklearn")
     import labrails
-    from labrails.analyze import analyze, format_analysis
-    from labrails.report import check, report
+    from labrails.analysis.analyze import analyze, format_analysis
+    from labrails.analysis.report import check, report
 
     exp = labrails.new_experiment(tmp_path / "digits-mlp", hypothesis="a wider MLP is more accurate on digits",
                                   success=["test_accuracy >= 0.9"])

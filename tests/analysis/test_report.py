@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from labrails.errors import LabrailsError
-from labrails.journal import add_entry, ignore_run
-from labrails.report import check, report
+from labrails.core.errors import LabrailsError
+from labrails.core.journal import add_entry, ignore_run
+from labrails.analysis.report import check, report
 
 
 @pytest.fixture(scope="module")

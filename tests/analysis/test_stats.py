@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from labrails.stats import (betainc, compare_paired, min_sign_flip_p, paired_t, pooled_std, sign_flip_p, summarize,
+from labrails.analysis.stats import (betainc, compare_paired, min_sign_flip_p, paired_t, pooled_std, sign_flip_p, summarize,
                             t_cdf, t_two_sided_p)
 
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from labrails.cli.app import app
-from labrails.errors import LabrailsError
+from labrails.core.errors import LabrailsError
 
 runner = CliRunner()
 
@@ -63,10 +63,10 @@ def test_journal_add_and_show_by_tag(experiment, monkeypatch):
 
 
 def test_journal_survives_eight_concurrent_writers(experiment):
-    code = "import sys, labrails; from labrails.journal import add_entry; add_entry(labrails.find_experiment(sys.argv[1]), 'writer ' + sys.argv[2], tag='NOTE')"
+    code = "import sys, labrails; from labrails.core.journal import add_entry; add_entry(labrails.find_experiment(sys.argv[1]), 'writer ' + sys.argv[2], tag='NOTE')"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(experiment.root), str(i)]) for i in range(8)]
     assert all(p.wait(timeout=60) == 0 for p in procs)
-    from labrails.journal import entries
+    from labrails.core.journal import entries
 
     texts = {e.text for e in entries(experiment)}
     assert {f"writer {i}" for i in range(8)} <= texts
@@ -82,7 +82,7 @@ def test_ignore_and_stability_keep_history(experiment, run_in, monkeypatch):
     assert "lr typo" in experiment.ignored.read_text()
     assert cli("stability", "latest", "unstable", "--note", "watch the first minutes").exit_code == 0
     assert cli("stability", "latest", "stable", "--note", "3 clean runs").exit_code == 0
-    from labrails.stability import entries, latest
+    from labrails.core.stability import entries, latest
 
     assert [e["status"] for e in entries(experiment)] == ["unstable", "stable"]
     entry = latest(experiment)[run_name]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from labrails.config import config_hash, resolve
-from labrails.errors import ConfigError
+from labrails.core.config import config_hash, resolve
+from labrails.core.errors import ConfigError
 
 CONFIG = """
 seed: 1

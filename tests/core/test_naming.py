@@ -2,7 +2,7 @@
 
 import pytest
 
-from labrails.naming import NameProblem, profile_from_name, run_dir_name, sanitize
+from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from fake_model import bash, tool_use
 from harness import validate_plugin
 
 import labrails
-from labrails.install import install_into
+from labrails.project.init import install_into
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]

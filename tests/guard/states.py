@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import labrails
-from labrails.approvals import approve
-from labrails.spec import load_spec
+from labrails.core.approvals import approve
+from labrails.core.spec import load_spec
 
 
 def _train(exp_root: Path, name: str) -> None:

@@ -55,7 +55,7 @@ def test_unknown_event_is_not_a_block(tmp_path):
 
 
 def test_session_start_brings_todos_checkpoints_and_ignored_runs(experiment, run_in):
-    from labrails.journal import add_entry, ignore_run
+    from labrails.core.journal import add_entry, ignore_run
 
     run_in(experiment, "tiny_run.py", "de-risk")
     add_entry(experiment, "check the lr schedule", tag="TODO")
@@ -87,7 +87,7 @@ def test_stop_asks_once_for_a_journal_entry(experiment, run_in):
     first = json.loads(hook("stop", payload).stdout)
     assert first["decision"] == "block" and "labrails journal add" in first["reason"]
     assert hook("stop", {**payload, "stop_hook_active": True}).stdout == ""  # never loops
-    from labrails.journal import add_entry
+    from labrails.core.journal import add_entry
 
     add_entry(experiment, "de-risk fine", tag="NOTE", now=__import__("datetime").datetime.now() + __import__("datetime").timedelta(seconds=2))
     assert hook("stop", payload).stdout == ""

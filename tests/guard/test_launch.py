@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labrails.guard.launch import UNPARSEABLE_PYTHON, Launch, find_launches, written_paths
-from labrails.guard.shellparse import ShellParseError, SimpleCommand, split_commands
+from labrails.guard.shell.launches import UNPARSEABLE_PYTHON, Launch, find_launches, written_paths
+from labrails.guard.shell.parse import ShellParseError, SimpleCommand, split_commands
 
 
 def launch_of(command: str) -> Launch:

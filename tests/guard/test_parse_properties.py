@@ -8,8 +8,8 @@ import shlex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labrails.guard.launch import find_launches, written_paths
-from labrails.guard.shellparse import ShellParseError, SimpleCommand, split_commands, unwrap
+from labrails.guard.shell.launches import find_launches, written_paths
+from labrails.guard.shell.parse import ShellParseError, SimpleCommand, split_commands, unwrap
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

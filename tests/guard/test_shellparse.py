@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from labrails.guard.shellparse import (
+from labrails.guard.shell.parse import (
     MAX_COMMAND_CHARS,
     ShellParseError,
     SimpleCommand,

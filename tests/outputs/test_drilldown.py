@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labrails.errors import LabrailsError
+from labrails.core.errors import LabrailsError
 from labrails.outputs import drilldown, safe_name, safe_names, write_drilldown
 
 datasets = pytest.importorskip("sklearn.datasets")

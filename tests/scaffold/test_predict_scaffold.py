@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import labrails
 from labrails.cli.app import app
-from labrails.fsutil import read_json
+from labrails.core.fsutil import read_json
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import labrails
-from labrails.fsutil import read_json
+from labrails.core.fsutil import read_json
 
 pytestmark = pytest.mark.slow
 

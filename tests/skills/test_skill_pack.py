@@ -144,7 +144,7 @@ def test_claude_plugin_validate_strict(claude_bin):
 
 
 def test_labrails_init_installs_the_whole_pack(tmp_path):
-    from labrails.install import install_into
+    from labrails.project.init import install_into
 
     install_into(tmp_path)
     installed = {p.parent.name for p in (tmp_path / ".claude" / "skills").glob("*/SKILL.md")}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from labrails.approvals import approve
-from labrails.spec import load_spec
+from labrails.core.approvals import approve
+from labrails.core.spec import load_spec
 from labrails.sweep import plan_sweep
 
 

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 from sweep_helpers import runs_named
 
-from labrails.fsutil import read_json
+from labrails.core.fsutil import read_json
 from labrails.sweep import run_sweep
 
 pytest.importorskip("torch")

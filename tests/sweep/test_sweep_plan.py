@@ -8,9 +8,9 @@ import shutil
 import pytest
 from sweep_helpers import runs_named, sweep_cli
 
-from labrails.errors import LabrailsError
-from labrails.fsutil import read_json
-from labrails.resources import resource
+from labrails.core.errors import LabrailsError
+from labrails.core.fsutil import read_json
+from labrails.core.resources import resource
 from labrails.sweep import load_suite, plan_sweep, run_sweep
 
 

@@ -9,8 +9,8 @@ import sys
 
 from sweep_helpers import runs_named, sweep_cli
 
-from labrails.fsutil import read_json
-from labrails.registry import Registry
+from labrails.core.fsutil import read_json
+from labrails.core.registry import Registry
 
 
 def start_sweep(exp, suite, *, sleep: str):

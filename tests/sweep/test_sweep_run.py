@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sweep_helpers import runs_named
 
-from labrails.errors import LabrailsError
-from labrails.fsutil import read_json
+from labrails.core.errors import LabrailsError
+from labrails.core.fsutil import read_json
 from labrails.sweep import run_sweep
 
 DIVERGING_FIRST = """

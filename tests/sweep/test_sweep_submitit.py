@@ -7,8 +7,8 @@ import shutil
 import pytest
 from sweep_helpers import runs_named
 
-from labrails.errors import LabrailsError
-from labrails.fsutil import read_json
+from labrails.core.errors import LabrailsError
+from labrails.core.fsutil import read_json
 from labrails.sweep import run_sweep
 from labrails.sweep.launchers import submitit_parameters
 

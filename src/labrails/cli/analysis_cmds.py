@@ -1,4 +1,4 @@
-"""analyze, report, report check: wiring only; the work is in labrails.analyze and labrails.report."""
+"""analyze, report, report check: wiring only; the work is in labrails.analysis.analyze and labrails.analysis.report."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
     ):
         """Group completed runs by configuration and summarise over seeds: analysis/results.csv, summary.csv,
         all_results.json and comparison plots, with paired significance tests and early-stop hints."""
-        from labrails.analyze import analyze as run_analysis, format_analysis
+        from labrails.analysis.analyze import analyze as run_analysis, format_analysis
 
         exp = experiment_at(experiment_dir or experiment)
         typer.echo(format_analysis(run_analysis(exp, metric=metric, profile=profile, baseline=baseline)))
@@ -42,8 +42,8 @@ def register(app: typer.Typer) -> None:
         `labrails report check [EXPERIMENT]` traces every number in REPORT.md to a logged value and exits 1
         listing each one it cannot find.
         """
-        from labrails.errors import LabrailsError
-        from labrails.report import check, report as write_report
+        from labrails.core.errors import LabrailsError
+        from labrails.analysis.report import check, report as write_report
 
         args = list(args or [])
         checking = bool(args) and args[0] == CHECK  # an experiment directory named "check" is ./check

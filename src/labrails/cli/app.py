@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from labrails.errors import LabrailsError
+from labrails.core.errors import LabrailsError
 
 app = typer.Typer(
     name="labrails",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from labrails.experiment import Experiment, find_experiment
+from labrails.core.experiment import Experiment, find_experiment
 
 ExperimentOpt = typer.Option(None, "--experiment", "-e", help="Experiment directory (default: the one containing the current directory).")
 

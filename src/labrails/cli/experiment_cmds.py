@@ -21,11 +21,11 @@ def register(app: typer.Typer) -> None:
                                      "(predict.py, a tiny language model with free-text answers)."),
     ):
         """Create an experiment: JOURNAL.md, IGNORED_RUNS.md, spec.yaml, config.yaml, runs.yaml, train.py, runs/."""
-        from labrails.new import new_experiment
+        from labrails.project.new import new_experiment
 
         exp = new_experiment(name, hypothesis=hypothesis, success=success, primary_metric=metric, direction=direction,
                              derisk_checkpoint=derisk_checkpoint, template=template)
-        from labrails.new import TEMPLATES
+        from labrails.project.new import TEMPLATES
 
         typer.echo(f"created {exp.root}: {TEMPLATES[template]['about']}")
         typer.echo(f"next: fill in the TODOs (labrails status lists them), then: cd {name} && uv run {TEMPLATES[template]['script']} de-risk")
@@ -33,13 +33,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def status(experiment: Optional[Path] = ExperimentOpt):
         """Show unfilled placeholders, phases and approvals, what waits for the human, and run counts."""
-        from labrails.status import experiment_status, format_status
+        from labrails.project.status import experiment_status, format_status
 
         typer.echo(format_status(experiment_status(experiment_at(experiment))))
 
     @app.command()
     def quickstart(directory: Path = typer.Argument(Path("quickstart"), help="Where to create the example experiment.")):
         """Create a digits experiment, run de-risk, review it, run full, review it, and say where to look."""
-        from labrails.quickstart import quickstart as run_quickstart
+        from labrails.project.quickstart import quickstart as run_quickstart
 
         run_quickstart(directory)

@@ -17,8 +17,8 @@ def register(app: typer.Typer) -> None:
         experiment: Optional[Path] = ExperimentOpt,
     ):
         """Approve a spec checkpoint (for the human, in their own terminal; agents are blocked from it)."""
-        from labrails.approvals import approve as record_approval
-        from labrails.spec import load_spec
+        from labrails.core.approvals import approve as record_approval
+        from labrails.core.spec import load_spec
 
         exp = experiment_at(experiment)
         spec = load_spec(exp.spec_path)
@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         directory: Path = typer.Argument(Path("."), help="The project to set up (default: here)."),
     ):
         """Install labrails' skills and hooks into DIR/.claude/ and add a labrails section to CLAUDE.md (idempotent)."""
-        from labrails.install import install_into
+        from labrails.project.init import install_into
 
         for line in install_into(directory):
             typer.echo(line)

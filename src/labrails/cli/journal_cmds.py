@@ -18,7 +18,7 @@ def journal_add(
     experiment: Optional[Path] = ExperimentOpt,
 ):
     """Append a timestamped, tagged entry to JOURNAL.md."""
-    from labrails.journal import add_entry
+    from labrails.core.journal import add_entry
 
     exp = experiment_at(experiment)
     run_name = exp.resolve_run(run).name if run else None
@@ -33,7 +33,7 @@ def journal_show(
     experiment: Optional[Path] = ExperimentOpt,
 ):
     """Print journal entries, optionally filtered by tag."""
-    from labrails.journal import entries
+    from labrails.core.journal import entries
 
     wanted = {t.upper() for t in tag or []}
     found = [e for e in entries(experiment_at(experiment)) if not wanted or e.tag in wanted]
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         experiment: Optional[Path] = ExperimentOpt,
     ):
         """List a run in IGNORED_RUNS.md: left out of plots, analyses and reports, never deleted."""
-        from labrails.journal import ignore_run
+        from labrails.core.journal import ignore_run
 
         exp = experiment_at(experiment)
         name = exp.resolve_run(run).name
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         experiment: Optional[Path] = ExperimentOpt,
     ):
         """Record in runs.yaml whether a run is safe to trust (with commit, date, environment, metrics)."""
-        from labrails.stability import record
+        from labrails.core.stability import record
 
         exp = experiment_at(experiment)
         entry = record(exp, exp.resolve_run(run), state, note=note)

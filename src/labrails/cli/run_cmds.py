@@ -15,8 +15,8 @@ def register(app: typer.Typer) -> None:
         rebuild: bool = typer.Option(False, help="Rebuild the registry from the run directories first."),
     ):
         """List runs: name, profile, status, identity, key metric, duration, review (ignored ones marked)."""
-        from labrails.registry import Registry
-        from labrails.runs_table import format_table, list_runs
+        from labrails.core.registry import Registry
+        from labrails.analysis.runs_table import format_table, list_runs
 
         exp = experiment_at(experiment)
         if rebuild:
@@ -45,13 +45,13 @@ def register(app: typer.Typer) -> None:
         experiment: Optional[Path] = ExperimentOpt,
     ):
         """Draw curves from the run's logs/metrics.jsonl into plots/ (refuses metrics that were not logged)."""
-        from labrails.plots import plot_comparison, plot_run
+        from labrails.analysis.plots import plot_comparison, plot_run
 
         refs = list(run or [])
         first = refs[0] if refs else "latest"
         exp = experiment_at(experiment if experiment else (Path(first) if Path(first).is_dir() else None))
         if compare:
-            from labrails.analyze import OUT_DIR, primary_metric_name
+            from labrails.analysis.analyze import OUT_DIR, primary_metric_name
 
             dirs = [exp.resolve_run(r) for r in refs] or exp.run_dirs()
             for name in metric or [primary_metric_name(exp)]:

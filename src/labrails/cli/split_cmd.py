@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from labrails.errors import LabrailsError
+from labrails.core.errors import LabrailsError
 
 
 class Strategy(str, Enum):
@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace a different split already at --out."),
     ):
         """Assign every row to train/val/test and save the split (refuses to replace a different one)."""
-        from labrails.split import make_split, save_split
+        from labrails.data.split import make_split, save_split
 
         try:
             df = read_table(data)
@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ):
         """Look for leakage: ids or units in two splits, identical rows across splits. Exit 1 on errors."""
-        from labrails.split import check_split
+        from labrails.data.split import check_split
 
         try:
             report = check_split(

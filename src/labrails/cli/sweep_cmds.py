@@ -6,7 +6,7 @@ from typing import List, Optional
 import typer
 
 from labrails.cli.common import ExperimentOpt
-from labrails.errors import LabrailsError
+from labrails.core.errors import LabrailsError
 
 
 def split_arguments(arguments: list[str], seeds: list[str]) -> tuple[Path, list[str]]:

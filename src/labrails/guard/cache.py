@@ -25,7 +25,7 @@ def load_yaml_cached(path: Path, state: Path) -> Any:
             return cached["data"]
     except (OSError, ValueError):
         pass
-    from labrails.yamlfile import load_yaml
+    from labrails.core.yamlfile import load_yaml
 
     data = load_yaml(path, what=path.name)
     try:

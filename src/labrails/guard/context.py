@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from labrails.experiment import Experiment, find_experiment, is_experiment
+from labrails.core.experiment import Experiment, find_experiment, is_experiment
 
 
 def experiments_near(cwd: str, depth: int = 2) -> list[Experiment]:
@@ -35,8 +35,8 @@ def experiments_near(cwd: str, depth: int = 2) -> list[Experiment]:
 
 
 def session_context(cwd: str) -> str:
-    from labrails.journal import entries, ignored_runs, open_todos
-    from labrails.status import experiment_status
+    from labrails.core.journal import entries, ignored_runs, open_todos
+    from labrails.project.status import experiment_status
 
     blocks = []
     for exp in experiments_near(cwd):
@@ -67,8 +67,8 @@ def session_context(cwd: str) -> str:
 def after_run_context(payload: dict) -> str:
     """After a Bash command that launched a run: its status and review headline."""
     from labrails.guard.engine import as_run_launch
-    from labrails.guard.launch import find_launches
-    from labrails.runinfo import current_status
+    from labrails.guard.shell.launches import find_launches
+    from labrails.core.runinfo import current_status
 
     cwd = payload.get("cwd") or os.getcwd()
     try:
@@ -106,8 +106,8 @@ def after_run_context(payload: dict) -> str:
 
 
 def missing_journal_entry(cwd: str) -> str:
-    from labrails.journal import entries, last_entry_time
-    from labrails.runinfo import read_run_json
+    from labrails.core.journal import entries, last_entry_time
+    from labrails.core.runinfo import read_run_json
 
     for exp in experiments_near(cwd):
         last = last_entry_time(exp)

@@ -95,7 +95,7 @@ class ExperimentView:
                 from pathlib import Path
 
                 from labrails.guard.cache import load_yaml_cached
-                from labrails.spec import parse_spec, sha256_of
+                from labrails.core.spec import parse_spec, sha256_of
 
                 raw = load_yaml_cached(Path(path), Path(self.state))
                 self._spec = parse_spec(raw if isinstance(raw, dict) else {}, Path(path), sha256_of(Path(path)))
@@ -105,7 +105,7 @@ class ExperimentView:
         spec = self.spec
         if spec is None:
             return {}
-        from labrails.approvals import valid_approvals
+        from labrails.core.approvals import valid_approvals
 
         return valid_approvals(self.state, spec.sha256)
 
@@ -124,7 +124,7 @@ class ExperimentView:
         if self._code_version is None:
             from pathlib import Path
 
-            from labrails.snapshot import code_version, git_state
+            from labrails.core.snapshot import code_version, git_state
 
             self._code_version = code_version(git_state(Path(self.root)), Path(script))
         return self._code_version
@@ -214,7 +214,7 @@ def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
     name = positional[0] if positional else None
     profile = _option_value(launch.args, "--profile")
     if profile is None and name is not None:
-        from labrails.naming import profile_from_name
+        from labrails.core.naming import profile_from_name
 
         profile = profile_from_name(name, exp.profiles)
     return RunLaunch(launch, script, exp, name, profile)
@@ -260,7 +260,7 @@ def check_synthetic(run: RunLaunch) -> Decision | None:
             return deny("synthetic-flag", f"the environment sets {key}={value} for a {label} run. {fix}")
     data = run.exp.config_data
     if isinstance(data, dict) and run.profile:
-        from labrails.config import deep_merge
+        from labrails.core.config import deep_merge
 
         base = {k: v for k, v in data.items() if k != "profiles"}
         resolved = deep_merge(base, (data.get("profiles") or {}).get(run.profile) or {})
@@ -356,7 +356,7 @@ def check_identical(run: RunLaunch) -> Decision | None:
         return None
     from pathlib import Path
 
-    from labrails.config import resolve, script_name
+    from labrails.core.config import resolve, script_name
 
     overrides = None
     raw = run.env.get("LABRAILS_OVERRIDES")
@@ -412,7 +412,7 @@ def check_launch(run: RunLaunch, tool_input: dict) -> Decision | None:
 
 # --------------------------------------------------------------------------- the Bash tool
 _STATE_MARKERS = (".labrails", "approvals.json", "registry.json")
-_APPROVAL_API = ("labrails.approvals", "from labrails import approvals", "approvals.approve(")
+_APPROVAL_API = ("labrails.core.approvals", "from labrails.core import approvals", "approvals.approve(")
 
 
 def check_code_touching_state(launch, cwd: str) -> Decision | None:
@@ -448,8 +448,8 @@ def check_bash(tool_input: dict, cwd: str) -> Decision:
     if not isinstance(command, str) or not command.strip():
         return ALLOW
     # Imported here so file-tool decisions never pay for the shell parser.
-    from labrails.guard.launch import find_launches, written_paths
-    from labrails.guard.shellparse import ShellParseError, split_commands
+    from labrails.guard.shell.launches import find_launches, written_paths
+    from labrails.guard.shell.parse import ShellParseError, split_commands
 
     try:
         simple = split_commands(command)

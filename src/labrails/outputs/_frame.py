@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from labrails.errors import LabrailsError
+from labrails.core.errors import LabrailsError
 
 REQUIRED = ("sample_id", "ground_truth", "prediction")
 OPTIONAL = ("group", "input_id", "raw_output", "input_text", "parse_ok", "valid_min", "valid_max")

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from pandas.api import types as ptypes
 
-from labrails.errors import LabrailsError
+from labrails.core.errors import LabrailsError
 from labrails.outputs import _samples
 from labrails.outputs._frame import prepare
 from labrails.outputs.metrics import (

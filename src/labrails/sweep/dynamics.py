@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from labrails.errors import ConfigError
+from labrails.core.errors import ConfigError
 
 KEY = "cartography.dynamics"
 
@@ -36,7 +36,7 @@ def needs_dynamics(values: Mapping[str, Any], *, suite_path: Path, config: str) 
     carto = section(values)
     if carto is None:
         return False
-    from labrails.cartography import STRATEGIES
+    from labrails.recipes.cartography import STRATEGIES
 
     strategy = carto.get("strategy")
     if strategy not in STRATEGIES:

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from labrails.errors import LabrailsError
-from labrails.run import OVERRIDES_ENV
+from labrails.core.errors import LabrailsError
+from labrails.tracking.run import OVERRIDES_ENV
 from labrails.sweep.plan import Job
 
 FINAL = ("completed", "failed", "crashed")
@@ -67,7 +67,7 @@ def stop(proc: subprocess.Popen, grace_s: float = INTERRUPT_GRACE_S) -> int:
 def find_run(root: Path, run_name: str, *, since: float, pid: int | None = None) -> Path | None:
     """The newest run directory named ``run_name`` that started at or after ``since`` (in process ``pid``
     when known: a twin started by another sweep at the same moment is not ours)."""
-    from labrails.runinfo import read_run_json
+    from labrails.core.runinfo import read_run_json
 
     runs = Path(root) / "runs"
     best: tuple[float, Path] | None = None
@@ -120,7 +120,7 @@ def _blank(job: Job, *, since: float | None, exit_code: int | None, log_path: Pa
 
 
 def _read_run(outcome: dict[str, Any], job: Job, run_dir: Path) -> dict[str, Any]:
-    from labrails.runinfo import current_status
+    from labrails.core.runinfo import current_status
 
     info = current_status(run_dir)
     outcome.update(status=info.get("status"), run=run_dir.name, identity=info.get("identity"))
@@ -154,7 +154,7 @@ def review_of(run_dir: Path) -> dict[str, Any] | None:
 
 
 def _completed_elsewhere(root: Path, job: Job) -> Path | None:
-    from labrails.registry import Registry
+    from labrails.core.registry import Registry
 
     for row in Registry(Path(root) / ".labrails").find(identity=job.identity, status=["completed"]):
         if (Path(root) / "runs" / row["run"]).is_dir():

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Mapping
 
-from labrails.errors import LabrailsError, MissingDependency
+from labrails.core.errors import LabrailsError, MissingDependency
 from labrails.sweep.job import collect, run_job, stop
 from labrails.sweep.plan import Job
 

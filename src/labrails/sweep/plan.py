@@ -3,7 +3,7 @@
 Each job gets its run name (``{profile}-{configuration}-seed{seed}``), its overrides with placeholders
 filled, and the identity its run will have (``{config_hash[:8]}_{code_version}``, computed exactly as
 ``start_run`` computes it), so the plan can say which jobs already completed and will be skipped.
-Every configuration is resolved with ``labrails.config.resolve``: an unknown key fails the whole
+Every configuration is resolved with ``labrails.core.config.resolve``: an unknown key fails the whole
 sweep here, not in job 7 after an hour.
 """
 
@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from labrails import config as config_mod
-from labrails.errors import ConfigError, LabrailsError
-from labrails.experiment import Experiment, find_experiment
-from labrails.naming import profile_from_name, sanitize
+from labrails.core import config as config_mod
+from labrails.core.errors import ConfigError, LabrailsError
+from labrails.core.experiment import Experiment, find_experiment
+from labrails.core.naming import profile_from_name, sanitize
 from labrails.sweep import dynamics, references
 from labrails.sweep.suite import Configuration, Suite, fill, load_suite, parse_seeds
 
@@ -80,7 +80,7 @@ def plan_sweep(suite: Suite | Path | str, *, seeds: Sequence[int | str] | None =
         raise ConfigError("no seeds: the suite has no `seeds:` and none were given", path=suite.path,
                           fix="add `seeds: [42, 43, 44]` to the suite, or pass --seeds 42 43 44")
 
-    from labrails.snapshot import code_version, git_state
+    from labrails.core.snapshot import code_version, git_state
 
     version = code_version(git_state(exp.root), script.resolve())
     names = {(i, seed): _run_name(suite, c, seed, profiles) for i, c in enumerate(suite.configurations) for seed in chosen_seeds}
@@ -117,8 +117,8 @@ def _checkpoint_blocker(exp: Experiment, suite: Suite) -> str | None:
     """A sweep belongs to the phase its runs would: it may not start past an unapproved checkpoint."""
     if not exp.spec_path.is_file():
         return None
-    from labrails.approvals import valid_approvals
-    from labrails.spec import load_spec
+    from labrails.core.approvals import valid_approvals
+    from labrails.core.spec import load_spec
 
     spec = load_spec(exp.spec_path)
     example = f"{suite.script} {suite.profile}-{suite.configurations[0].name}-seed0" if suite.configurations else suite.script
@@ -202,7 +202,7 @@ def _producers(plan: Plan, conf: Configuration, index: int, key: str, value: str
 
 def _mark_existing(plan: Plan) -> None:
     """Completed identities are skipped; one running now (another sweep, an orphan) is waited for."""
-    from labrails.registry import Registry
+    from labrails.core.registry import Registry
 
     exp = plan.experiment
     registry = Registry(exp.state)

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from labrails.fsutil import write_json
-from labrails.naming import run_dir_name
-from labrails.runinfo import now_iso
+from labrails.core.fsutil import write_json
+from labrails.core.naming import run_dir_name
+from labrails.core.runinfo import now_iso
 from labrails.sweep.plan import Job, Plan
 
 SWEEPS_DIR = "sweeps"

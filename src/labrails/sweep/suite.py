@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from labrails.errors import ConfigError
+from labrails.core.errors import ConfigError
 
 TOP_KEYS = ("name", "description", "script", "profile", "seeds", "seed_key", "configurations", "slurm")
 CONFIGURATION_KEYS = ("name", "description", "overrides")
@@ -90,7 +90,7 @@ def parse_seeds(values: Any, *, path: Path | None, where: str) -> tuple[int, ...
 
 def load_suite(path: Path | str) -> Suite:
     """Read and check a suite file; every problem names the file, the key and the fix."""
-    from labrails.yamlfile import load_yaml
+    from labrails.core.yamlfile import load_yaml
 
     path = Path(path)
     data = load_yaml(path, what="suite file")

@@ -1,0 +1,311 @@
+"""``labrails report``: REPORT.md, a scientific report written only from files the runs and the analysis left.
+
+The report runs the analysis first, then reads analysis/all_results.json, the runs' data.json and
+config.yaml, spec.yaml, JOURNAL.md and IGNORED_RUNS.md. It computes nothing itself: every number is
+printed (rounded) from one of those files, each table names its source, and everything quoted from a
+person or a log is a blockquote copied verbatim, so ``labrails report check`` can trace all of it.
+Conclusions are stated mechanically from the success criteria; there is no editorializing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from labrails.analysis.analyze import OUT_DIR, analyze
+from labrails.core.experiment import Experiment, find_experiment
+from labrails.analysis.fmt import mean_std, num
+from labrails.core.fsutil import read_json, write_atomic
+from labrails.core.journal import entries
+from labrails.analysis.runset import flatten, read_config, seedless
+
+REPORT = "REPORT.md"
+HIGHLIGHT_TAGS = ("WEIRD", "RESOLVED")
+_BETTER = {"higher": "higher is better", "lower": "lower is better"}
+
+
+def report(experiment: Experiment | Path | str | None = None, *, metric: str | None = None, profile: str | None = None,
+           baseline: str | None = None) -> Path:
+    """Analyze the experiment, then write REPORT.md at its root; returns the path."""
+    exp = experiment if isinstance(experiment, Experiment) else find_experiment(experiment)
+    analyze(exp, metric=metric, profile=profile, baseline=baseline)
+    from labrails.core.templating import render
+
+    text = re.sub(r"\n{3,}", "\n\n", render("report.md.j2", **report_context(exp)))  # template blocks leave gaps
+    path = exp.root / REPORT
+    write_atomic(path, text)
+    return path
+
+
+def check(experiment: Experiment | Path | str | None = None):
+    """Trace every number in REPORT.md to a logged value; see labrails.analysis.report_check."""
+    from labrails.analysis.report_check import check_report
+
+    exp = experiment if isinstance(experiment, Experiment) else find_experiment(experiment)
+    return check_report(exp)
+
+
+# --------------------------------------------------------------------------- context
+def report_context(exp: Experiment) -> dict[str, Any]:
+    record = read_json(exp.root / OUT_DIR / "all_results.json")
+    runs = {r["run"]: r for r in record["runs"]}
+    configs = record["configurations"]
+    metric = record["metric"]
+    return {
+        "name": exp.name,
+        "generated_at": record["generated_at"],
+        "abstract": _abstract(record),
+        "intro": _introduction(exp, metric),
+        "data": _data_rows(exp, configs),
+        "configurations": [{"name": c["name"], "profile": c["profile"], "overrides": _overrides(c["overrides"]),
+                            "seeds": ", ".join(str(s) for s in c["seeds"] if s is not None) or "not recorded",
+                            "runs": c["n_runs"]} for c in configs],
+        "settings": _settings(exp, configs),
+        "primary": _primary_table(record),
+        "metrics_table": _metrics_table(record),
+        "comparisons": [c["note"] for c in record["comparisons"]],
+        "hints": [h["message"] for h in record["hints"]],
+        "plots": [{"metric": p["metric"], "path": p["path"], "sidecar": p["sidecar"]} for p in record["plots"]],
+        "not_plotted": record["not_plotted"],
+        "run_plots": _run_plots(exp, configs, runs),
+        "journal": _journal(exp),
+        "failures": [e | {"quote": _quote_of(exp, e).splitlines()} for e in record["excluded"]
+                     if e["category"] in ("failed", "crashed")],
+        "conclusion": _conclusion(record),
+        "excluded": [e | {"quote": _quote_of(exp, e).splitlines()} for e in record["excluded"]],
+        "counts": record["counts"],
+    }
+
+
+def _abstract(record: dict[str, Any]) -> str:
+    counts, metric, configs = record["counts"], record["metric"], record["configurations"]
+    profiles = ", ".join(dict.fromkeys(c["profile"] for c in configs))
+    text = (f"This report covers {counts['included']} completed runs of experiment {record['experiment']} in "
+            f"{counts['configurations']} configuration(s) (profile {profiles}); {counts['excluded']} run(s) were left out "
+            f"(listed at the end). The primary metric is {metric['name']} ({_BETTER.get(metric['direction'], 'direction unknown')}).")
+    ranked = [c for c in configs if c["summary"][metric["name"]]["mean"] is not None]
+    if metric["direction"] in _BETTER and ranked:
+        best = (max if metric["direction"] == "higher" else min)(ranked, key=lambda c: c["summary"][metric["name"]]["mean"])
+        s = best["summary"][metric["name"]]
+        text += (f" The best configuration by mean, {best['name']}, reached a mean {metric['name']} of "
+                 f"{mean_std(s['mean'], s['std'])} over {s['n']} seed(s)"
+                 + (" (whether the differences exceed seed noise is under Comparisons)." if len(ranked) > 1 else "."))
+        others = [c for c in ranked if c is not best]
+        if others:
+            text += " " + "; ".join(f"{c['name']} reached {mean_std(c['summary'][metric['name']]['mean'], c['summary'][metric['name']]['std'])} "
+                                    f"(n={c['summary'][metric['name']]['n']})" for c in others) + "."
+    for c in record["criteria"]:
+        met = [r["configuration"] for r in c["results"] if r["met"]]
+        if c["parsed"] is not None:
+            text += f" Success criterion `{c['criterion']}`: " + (f"met by {', '.join(met)}." if met else "met by no configuration.")
+    return text
+
+
+def _introduction(exp: Experiment, metric: dict[str, Any]) -> dict[str, Any]:
+    spec = _spec_raw(exp)
+    hypothesis = _stated(spec.get("hypothesis")) or _journal_section(exp, "Hypothesis")
+    criteria = [str(c) for c in (spec.get("success_criteria") or []) if _stated(c)]
+    criteria_source = "spec.yaml"
+    if not criteria and _journal_section(exp, "Success criteria"):
+        criteria = [line.lstrip("- ").strip() for line in _journal_section(exp, "Success criteria").splitlines() if line.strip()]
+        criteria_source = "JOURNAL.md"
+    return {"hypothesis": hypothesis, "hypothesis_source": "spec.yaml" if _stated(spec.get("hypothesis")) else "JOURNAL.md",
+            "criteria": criteria, "criteria_source": criteria_source, "metric": metric["name"],
+            "direction": _BETTER.get(metric["direction"], "direction unknown"), "direction_source": metric["direction_source"],
+            "meaning": _stated(metric.get("meaning")),
+            "expected_range": _range(metric.get("expected_range"))}
+
+
+def _spec_raw(exp: Experiment) -> dict[str, Any]:
+    if not exp.spec_path.is_file():
+        return {}
+    from labrails.core.spec import load_spec
+
+    return load_spec(exp.spec_path).raw
+
+
+def _stated(value: Any) -> str | None:
+    """A filled-in text; None for a missing value or a TODO placeholder."""
+    if value is None or not str(value).strip() or str(value).strip().upper().startswith("TODO"):
+        return None
+    return str(value).strip()
+
+
+def _journal_section(exp: Experiment, title: str) -> str | None:
+    if not exp.journal.is_file():
+        return None
+    lines, inside = [], False
+    for line in exp.journal.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            inside = line[3:].strip() == title
+            continue
+        if inside and line.strip():
+            lines.append(line.strip())
+    return _stated("\n".join(lines))
+
+
+def _range(value: Any) -> str | None:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return f"[{value[0]}, {value[1]}]"
+    return None
+
+
+def _overrides(overrides: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in (overrides or {}).items()) or "none"
+
+
+def _data_rows(exp: Experiment, configs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per distinct data.json (source, rows, fingerprint, split) among the included runs."""
+    seen: dict[str, dict[str, Any]] = {}
+    for c in configs:
+        for run in c["runs"]:
+            path = exp.runs_dir / run / "data.json"
+            if not path.is_file():
+                continue
+            data = read_json(path)
+            rows = ", ".join(f"{k} {v}" for k, v in (data.get("rows") or {}).items()) or "not recorded"
+            split = data.get("split_file")
+            row = {"source": data.get("source"), "rows": rows, "fingerprint": data.get("fingerprint"),
+                   "fingerprint_recorded": bool(data.get("fingerprint")), "split_recorded": bool(split),
+                   "split": _relative_to(split, exp.root) if split else None,
+                   "split_sha256": data.get("split_sha256"), "synthetic": "yes" if data.get("synthetic") else "no",
+                   "subset": data.get("subset")}
+            key = json.dumps(row, sort_keys=True, default=str)
+            if key in seen:
+                seen[key]["runs"].append(run)
+            else:
+                seen[key] = row | {"runs": [run], "example": f"runs/{run}/data.json"}
+    return list(seen.values())
+
+
+def _relative_to(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).name if Path(path).is_absolute() else path
+
+
+def _settings(exp: Experiment, configs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Resolved config.yaml values: those that differ between configurations, and those every run shares.
+
+    The seed (and values that only embed it) is left out: it is listed with each configuration instead.
+    """
+    per_config: dict[str, dict[str, Any]] = {}
+    all_flat = []
+    for c in configs:
+        flats = [seedless(flatten(read_config(exp.runs_dir / run / "config.yaml")), seed)
+                 for run, seed in zip(c["runs"], c["seeds"])]
+        all_flat += flats
+        per_config[c["name"]] = flats[0] if flats else {}
+    keys = list(dict.fromkeys(k for f in all_flat for k in f))
+    differing = [k for k in keys if len({_setting(f.get(k)) for f in all_flat}) > 1]
+    shared = [(k, _setting(all_flat[0].get(k))) for k in keys if k not in differing] if all_flat else []
+    return {"names": [c["name"] for c in configs], "differing": [(k, [_setting(per_config[c["name"]].get(k)) for c in configs])
+                                                                for k in differing], "shared": shared}
+
+
+def _setting(value: Any) -> str:
+    # The value exactly as config.yaml holds it, so it traces back without rounding.
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (dict, list)):
+        return f"`{json.dumps(value)}`"
+    if isinstance(value, str):
+        return f"`{value}`"  # a path or name in a code span is a label, not a number to trace
+    return "null" if value is None else str(value)
+
+
+def _primary_table(record: dict[str, Any]) -> list[dict[str, Any]]:
+    name = record["metric"]["name"]
+    rows = []
+    for c in record["configurations"]:
+        s = c["summary"][name]
+        rows.append({"configuration": c["name"], "n": s["n"], "mean_std": mean_std(_float(s["mean"]), _float(s["std"])),
+                     "min": num(_float(s["min"])), "max": num(_float(s["max"])), "nonfinite": s["nonfinite"],
+                     "baseline": num(c["majority_baseline"]["value"]) if c.get("majority_baseline") else "n/a"})
+    return rows
+
+
+def _metrics_table(record: dict[str, Any]) -> dict[str, Any]:
+    metrics = list(record["metrics"])
+    header = [f"{m} ({'↑' if record['metrics'][m]['direction'] == 'higher' else '↓' if record['metrics'][m]['direction'] == 'lower' else '?'})"
+              for m in metrics]
+    rows = []
+    for c in record["configurations"]:
+        cells = []
+        for m in metrics:
+            s = c["summary"][m]
+            cell = mean_std(_float(s["mean"]), _float(s["std"]))
+            if s["n"] != c["n_runs"]:
+                cell += f" (n={s['n']})"
+            if s["nonfinite"]:
+                cell += f", {s['nonfinite']} NaN"
+            cells.append(cell)
+        rows.append({"configuration": c["name"], "n": c["n_runs"], "cells": cells})
+    return {"header": header, "rows": rows}
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    return float(value)
+
+
+def _run_plots(exp: Experiment, configs: list[dict[str, Any]], runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The curves of the first run (lowest seed) of each configuration, where that run drew any."""
+    out = []
+    for c in configs:
+        if not c["runs"]:
+            continue
+        run = c["runs"][0]
+        plots_dir = exp.runs_dir / run / "plots"
+        images = sorted(p for p in plots_dir.glob("*") if p.suffix in (".webp", ".png")) if plots_dir.is_dir() else []
+        if images:
+            out.append({"configuration": c["name"], "run": run, "seed": runs[run]["seed"],
+                        "images": [{"name": p.stem, "path": f"runs/{run}/plots/{p.name}"} for p in images],
+                        "others": len(c["runs"]) - 1})
+    return out
+
+
+def _journal(exp: Experiment) -> list[str]:
+    """[WEIRD] and [RESOLVED] entries, each exactly as JOURNAL.md has it (timestamp, tag, run, text)."""
+    if not exp.journal.is_file():
+        return []
+    lines = exp.journal.read_text(encoding="utf-8").splitlines()
+    return [lines[e.line - 1].strip()[2:] for e in entries(exp) if e.tag in HIGHLIGHT_TAGS]
+
+
+def _quote_of(exp: Experiment, excluded: dict[str, Any]) -> str:
+    """The words behind an exclusion, verbatim from IGNORED_RUNS.md or run.json."""
+    if excluded["category"] == "ignored":
+        from labrails.core.journal import ignored_runs
+
+        return ignored_runs(exp).get(excluded["run"], "")
+    if excluded["category"] in ("failed", "crashed"):
+        try:
+            error = read_json(exp.runs_dir / excluded["run"] / "run.json").get("error") or {}
+        except (OSError, ValueError):
+            return excluded["reason"]
+        return ": ".join(str(x) for x in (error.get("type"), error.get("message")) if x)
+    return ""
+
+
+def _conclusion(record: dict[str, Any]) -> list[str]:
+    lines = []
+    for c in record["criteria"]:
+        if c["parsed"] is None:
+            lines.append(f"`{c['criterion']}`: {c['note']}.")
+            continue
+        if not c["results"]:
+            lines.append(f"`{c['criterion']}`: {c['note']}.")
+            continue
+        parts = []
+        for r in c["results"]:
+            verdict = "met" if r["met"] else "not met"
+            parts.append(f"{verdict} by {r['configuration']} (mean {num(r['mean'])} over {r['n']} seed(s); "
+                         f"{r['runs_meeting']} of {r['runs']} runs meet it individually)")
+        lines.append(f"`{c['criterion']}`: " + "; ".join(parts) + ".")
+    return lines
+

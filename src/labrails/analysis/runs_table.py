@@ -1,0 +1,88 @@
+"""The table behind ``labrails runs``: name, profile, status, identity, key metric, duration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from labrails.core.errors import LabrailsError
+from labrails.core.experiment import Experiment
+from labrails.core.fsutil import read_json
+from labrails.core.journal import ignored_runs
+from labrails.tracking.progress import fmt_duration
+from labrails.core.runinfo import current_status, duration
+
+
+@dataclass
+class RunRow:
+    name: str
+    profile: str
+    status: str
+    identity: str
+    metric: str
+    duration: str
+    ignored: bool
+    review: str
+    path: Path
+
+
+def _key_metric(run_dir: Path, info: dict[str, Any], primary: str | None) -> str:
+    if not (run_dir / "metrics.json").is_file():
+        return "-"
+    try:
+        metrics = read_json(run_dir / "metrics.json")
+    except (OSError, ValueError):
+        return "?"
+    name = primary if primary in metrics else next((k for k, v in metrics.items() if isinstance(v, (int, float))), None)
+    if name is None:
+        return "-"
+    value = metrics[name]
+    return f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
+
+
+def _review_state(run_dir: Path) -> str:
+    path = run_dir / "review.json"
+    if not path.is_file():
+        return "-"
+    try:
+        review = read_json(path)
+    except (OSError, ValueError):
+        return "?"
+    return "passed" if review.get("passed") else f"{len(review.get('blockers', []))} blocker(s)"
+
+
+def list_runs(exp: Experiment) -> list[RunRow]:
+    primary = None
+    if exp.spec_path.is_file():
+        try:
+            from labrails.core.spec import load_spec
+
+            primary = load_spec(exp.spec_path).primary_metric.get("name")
+        except LabrailsError:
+            primary = None
+    ignored = ignored_runs(exp)
+    rows = []
+    for run_dir in exp.run_dirs():
+        try:
+            info = current_status(run_dir)
+        except LabrailsError:
+            rows.append(RunRow(run_dir.name, "?", "unreadable", "?", "-", "-", run_dir.name in ignored, "-", run_dir))
+            continue
+        rows.append(RunRow(
+            name=run_dir.name, profile=str(info.get("profile")), status=str(info.get("status")),
+            identity=str(info.get("identity")), metric=_key_metric(run_dir, info, primary),
+            duration=fmt_duration(duration(info)), ignored=run_dir.name in ignored, review=_review_state(run_dir), path=run_dir,
+        ))
+    return rows
+
+
+def format_table(rows: list[RunRow]) -> str:
+    if not rows:
+        return "no runs yet: start one with `uv run train.py de-risk`"
+    header = ("run", "profile", "status", "identity", "key metric", "duration", "review")
+    body = [(r.name + (" [ignored]" if r.ignored else ""), r.profile, r.status, r.identity, r.metric, r.duration, r.review) for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip() for row in (header, *body)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

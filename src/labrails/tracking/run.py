@@ -1,0 +1,444 @@
+"""A run: one execution of an experiment script, in its own timestamped directory.
+
+```python
+import labrails
+
+with labrails.start_run("de-risk") as run:          # profile "de-risk" is implied by the name
+    cfg = run.config                                  # resolved config.yaml (profile applied)
+    run.record_data(source="sklearn.datasets.load_digits", fingerprint_of=(X, y), rows={"train": 1437})
+    for step in ...:
+        run.log_metrics({"loss": loss}, step=step, split="train")
+        run.progress(step, loss=loss)
+    run.finish({"test_accuracy": acc})
+```
+
+Lifecycle (seed practice "prepare / start / complete or fail"): the config is resolved and validated and
+the identity computed before anything is written; the registry refuses a run identical to one that
+completed; the run directory is claimed atomically; run.json moves running -> completed | failed | crashed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import socket
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Mapping
+
+from labrails.core import config as config_mod
+from labrails.core.errors import LabrailsError
+from labrails.core.experiment import Experiment, find_experiment
+from labrails.core.fsutil import write_atomic, write_json
+from labrails.tracking.metrics_log import MetricsWriter
+from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
+from labrails.tracking.progress import Progress, fmt_duration
+from labrails.tracking.provenance import any_synthetic, fingerprint
+from labrails.core.registry import Registry
+from labrails.core.runinfo import SCHEMA_VERSION, now_iso, read_run_json, registry_row, write_run_json
+from labrails.core.snapshot import code_version, environment, git_state
+
+HEARTBEAT_S = 15.0
+OVERRIDES_ENV = "LABRAILS_OVERRIDES"  # JSON of dotted overrides; set by `labrails sweep`
+SUBDIRS = ("logs", "plots", "checkpoints", "data")
+
+
+class Run:
+    """A live run. Use it as a context manager, or call ``finish()`` / ``fail()`` yourself."""
+
+    def __init__(self, experiment: Experiment, directory: Path, info: dict[str, Any], config: dict[str, Any],
+                 spec: Any | None):
+        self.experiment = experiment
+        self.dir = directory
+        self.info = info
+        self.config = config
+        self.spec = spec
+        self.name: str = info["run"]
+        self.profile: str = info["profile"]
+        self.identity: str = info["identity"]
+        self.logs, self.plots, self.checkpoints, self.data = (directory / d for d in SUBDIRS)
+        self.resume_from: Path | None = None
+        self.descriptions: dict[str, dict[str, str]] = {}
+        self._t0 = time.monotonic()
+        self._metrics = MetricsWriter(self.logs / "metrics.jsonl", started=time.time())
+        self._progress: Progress | None = None
+        self._finished = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sink_ids: list[int] = []
+        self.log = self._setup_logging()
+        self._heartbeat = threading.Thread(target=self._beat, name="labrails-heartbeat", daemon=True)
+        self._heartbeat.start()
+
+    # ---------------------------------------------------------------- logging
+    def _setup_logging(self):
+        from loguru import logger
+
+        try:
+            logger.remove(0)  # loguru's default stderr handler would print every line twice next to ours
+        except ValueError:
+            pass
+        fmt = "{time:YYYY-MM-DD HH:mm:ss} | {level: <7} | {message}"
+        self._sink_ids.append(logger.add(str(self.logs / "train.log"), format=fmt, level="DEBUG", buffering=1, encoding="utf-8"))
+        if not os.environ.get("LABRAILS_QUIET"):
+            self._sink_ids.append(logger.add(sys.stderr, format="<green>{time:HH:mm:ss}</green> | {level: <7} | {message}", level="INFO"))
+        return logger.bind(run=self.name)
+
+    def log_metrics(self, values: Mapping[str, Any], *, step: int | None = None, epoch: int | None = None,
+                    split: str | None = None) -> None:
+        """Append one record per value to logs/metrics.jsonl (flushed at once)."""
+        for name, value in values.items():
+            self._metrics.write(name, value, step=step, epoch=epoch, split=split)
+
+    def log_metric(self, name: str, value: Any, *, step: int | None = None, epoch: int | None = None,
+                   split: str | None = None) -> None:
+        self._metrics.write(name, value, step=step, epoch=epoch, split=split)
+
+    def set_total_steps(self, total: int, *, every_s: float = 10.0) -> None:
+        self._progress = Progress(total, self.log.info, every_s=every_s, budget_s=self.info.get("budget_seconds"),
+                                  warn=self.log.warning)
+        self.info["total_steps"] = int(total)
+
+    def progress(self, step: int, **values: Any) -> None:
+        """Report progress; step 1 is always printed with s/step and the ETA for the whole run."""
+        if self._progress is None:
+            raise LabrailsError("progress() before set_total_steps()", fix="call run.set_total_steps(total) once, before the loop")
+        line = self._progress.update(step, **{k: float(v) for k, v in values.items()})
+        if line and step == 1:
+            per_step, remaining = self._progress.eta(1)
+            self.info["first_step_s"] = round(per_step, 4)
+            self.info["eta_at_step1_s"] = round(remaining + per_step, 1)
+            self._write_info()
+
+    def check_initial_loss(self, loss: float, num_classes: int, *, tolerance: float = 0.5) -> bool:
+        """Cross-entropy at initialisation should be close to log(num_classes); far off means a bug."""
+        import math
+
+        expected = math.log(num_classes)
+        ok = abs(float(loss) - expected) <= tolerance * expected
+        self.log_metrics({"initial_loss": float(loss), "initial_loss_expected": expected}, step=1, split="train")
+        self.info["initial_loss"] = {"value": float(loss), "expected": expected, "ok": ok}
+        if ok:
+            self.log.info(f"loss at step 1 = {float(loss):.4f}, expected ~log({num_classes}) = {expected:.4f}: ok")
+        else:
+            self.log.warning(
+                f"loss at step 1 = {float(loss):.4f} but log({num_classes}) = {expected:.4f}: check the labels, "
+                "the loss inputs (logits vs probabilities) and the initialisation before trusting this run"
+            )
+        return ok
+
+    def describe_metric(self, name: str, *, direction: str, meaning: str) -> None:
+        """Say what a metric means and which way is better; README.txt and reports show it."""
+        if direction not in ("higher", "lower"):
+            raise LabrailsError(f"direction for metric {name!r} must be 'higher' or 'lower'", fix="e.g. describe_metric('loss', direction='lower', ...)")
+        self.descriptions[name] = {"direction": direction, "meaning": meaning}
+        self.info["metric_meanings"] = self.descriptions
+        self._write_info()
+
+    # ---------------------------------------------------------------- data provenance
+    def record_data(self, *, source: str, fingerprint_of: Any = None, files: list[Path | str] | tuple = (),
+                    synthetic: bool = False, rows: Mapping[str, int] | None = None,
+                    class_counts: Mapping[str, Any] | None = None, subset: str | None = None,
+                    split_file: Path | str | None = None, notes: str | None = None) -> dict[str, Any]:
+        """Write data.json and enforce the spec: no synthetic data outside the profiles that allow it,
+        and the real data must match the spec's fingerprint when one is declared."""
+        files = [Path(f) for f in files]
+        synthetic_files = any_synthetic(files)
+        is_synthetic = bool(synthetic or synthetic_files)
+        objects = list(fingerprint_of) if isinstance(fingerprint_of, tuple) else ([fingerprint_of] if fingerprint_of is not None else [])
+        fp = fingerprint(*objects, *files) if (objects or files) else None
+        record = {
+            "source": source,
+            "fingerprint": fp,
+            "synthetic": is_synthetic,
+            "synthetic_files": synthetic_files,
+            "files": [str(f) for f in files],
+            "rows": dict(rows or {}),
+            "class_counts": {str(k): v for k, v in (class_counts or {}).items()},
+            "subset": subset,
+            "split_file": str(split_file) if split_file else None,
+            "notes": notes,
+            "profile": self.profile,
+            "recorded_at": now_iso(),
+        }
+        if split_file and Path(split_file).is_file():
+            record["split_sha256"] = fingerprint(Path(split_file))
+        write_json(self.dir / "data.json", record)
+        self.info["synthetic_data"] = is_synthetic
+        self._write_info()
+        self.log.info(f"data: {source} | rows {dict(rows or {})} | fingerprint {fp} | synthetic={is_synthetic}")
+        allowed = self.spec.synthetic_allowed_in if self.spec is not None else ("de-risk",)
+        if is_synthetic and self.profile not in allowed:
+            raise LabrailsError(
+                f"synthetic data in a '{self.profile}' run: spec.yaml allows it only in {', '.join(allowed) or 'no profile'}",
+                path=self.experiment.spec_path,
+                fix="load the real dataset declared in spec.yaml (data.source); if it cannot be loaded, stop and tell the human",
+            )
+        declared = self.spec.data_fingerprint if self.spec is not None else None
+        if declared and fp and fp != declared and self.profile not in allowed:
+            raise LabrailsError(
+                f"the data's fingerprint {fp} differs from the one spec.yaml declares ({declared})",
+                path=self.experiment.spec_path,
+                fix="use the declared dataset; if the data legitimately changed, the human updates data.fingerprint in spec.yaml",
+            )
+        return record
+
+    # ---------------------------------------------------------------- checkpoints
+    def checkpoint_path(self, name: str = "last.pt") -> Path:
+        return self.checkpoints / name
+
+    # ---------------------------------------------------------------- outcome
+    def finish(self, metrics: Mapping[str, Any] | None = None) -> None:
+        """Record final metrics and mark the run completed."""
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+        metrics = {k: _plain(v) for k, v in (metrics or {}).items()}
+        write_json(self.dir / "metrics.json", metrics)
+        self._close("completed", metrics=metrics)
+        took = fmt_duration(self.info.get("duration_s"))
+        self.log.info(f"run completed in {took}: {json.dumps(metrics)}")
+        self.log.info(f"results: {self.dir / 'README.txt'}")
+        self._remove_sinks()
+
+    def fail(self, exc: BaseException) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        error = {
+            "type": type(exc).__name__,
+            "message": "interrupted (Ctrl-C)" if interrupted else str(exc),
+            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        }
+        self._close("failed", error=error)
+        self.log.error(f"run failed: {error['type']}: {error['message']}")
+        self.log.error(f"traceback saved in {self.dir / 'run.json'}")
+        self._remove_sinks()
+
+    def _close(self, status: str, *, metrics: dict[str, Any] | None = None, error: dict[str, Any] | None = None) -> None:
+        self._stop.set()
+        self._metrics.close()
+        self.info.update(status=status, finished_at=now_iso(), duration_s=round(time.monotonic() - self._t0, 2))
+        if error:
+            self.info["error"] = error
+        primary = (self.spec.primary_metric.get("name") if self.spec is not None else None)
+        if metrics and primary and primary in metrics:
+            self.info["primary_metric"] = {"name": primary, "value": metrics[primary]}
+        if self.info.get("budget_seconds") and self.info["duration_s"] > self.info["budget_seconds"]:
+            self.info["over_budget"] = True
+        self._write_info()
+        Registry(self.experiment.state).update(self.name, **registry_row(self.info))
+        try:
+            from labrails.tracking.readme import write_run_readme
+
+            write_run_readme(self)
+        except Exception as exc:  # README.txt is documentation; its failure must not lose the outcome above
+            self.log.warning(f"could not write README.txt: {exc}")
+
+    def _write_info(self) -> None:
+        with self._lock:
+            write_run_json(self.dir, self.info)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            self.info["heartbeat_at"] = now_iso()
+            self.info["heartbeat_ts"] = time.time()
+            try:
+                self._write_info()
+            except OSError:
+                pass
+
+    def _remove_sinks(self) -> None:
+        from loguru import logger
+
+        for sink in self._sink_ids:
+            try:
+                logger.remove(sink)
+            except ValueError:
+                pass
+        self._sink_ids.clear()
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is not None:
+            self.fail(exc)
+            return False
+        self.finish(None if self._finished else {})
+        return False
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            pass
+    return value
+
+
+def resolve_profile(descriptive: str, profile: str | None, profiles: list[str], config_path: Path) -> str:
+    if profile:
+        if profile not in profiles:
+            raise LabrailsError(f"unknown profile '{profile}'", path=config_path, fix=f"use one of: {', '.join(profiles)}")
+        return profile
+    implied = profile_from_name(descriptive, profiles)
+    if implied is None:
+        raise LabrailsError(
+            f"the run name '{descriptive}' does not say which profile to use",
+            path=config_path,
+            fix=f"start the name with a profile ({', '.join(profiles)}), e.g. 'de-risk-{descriptive}', or pass --profile",
+        )
+    return implied
+
+
+def start_run(name: str, *, experiment: Path | str | None = None, profile: str | None = None,
+              overrides: Mapping[str, Any] | None = None, force: bool = False, script: Path | str | None = None,
+              command: list[str] | None = None) -> Run:
+    """Validate everything, refuse duplicates, then create ``runs/<timestamp>-<name>/`` and return the Run.
+
+    ``experiment`` defaults to the experiment containing ``script`` (the calling script) or the cwd.
+    Raises RunAlreadyCompleted when an identical run already completed (unless ``force``).
+    """
+    if script is None and sys.argv and sys.argv[0].endswith(".py"):
+        script = sys.argv[0]
+    script = Path(script).resolve() if script else None
+    exp = find_experiment(experiment or (script.parent if script else None))
+    try:
+        descriptive, notes = sanitize(name)
+    except NameProblem as exc:
+        raise LabrailsError(str(exc), fix="pass a short descriptive name such as 'de-risk' or 'full'") from None
+    profiles = config_mod.profiles_of(exp.config_path)
+    chosen = resolve_profile(descriptive, profile, profiles, exp.config_path)
+
+    all_overrides: dict[str, Any] = {}
+    env_overrides = os.environ.get(OVERRIDES_ENV)
+    if env_overrides:
+        try:
+            all_overrides.update(json.loads(env_overrides))
+        except json.JSONDecodeError as exc:
+            raise LabrailsError(f"{OVERRIDES_ENV} is not valid JSON ({exc})", fix='e.g. {"optim.lr": 0.01}') from None
+    all_overrides.update(overrides or {})
+    resolved = config_mod.resolve(exp.config_path, chosen, all_overrides, script=config_mod.script_name(script, exp.root))
+
+    spec = None
+    if exp.spec_path.is_file():
+        from labrails.core.spec import load_spec
+
+        spec = load_spec(exp.spec_path)
+
+    git = git_state(exp.root)
+    version = code_version(git, script)
+    identity = f"{resolved.hash[:8]}_{version}"
+
+    info: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "run": None,
+        "descriptive_name": descriptive,
+        "experiment": exp.name,
+        "profile": chosen,
+        "identity": identity,
+        "config_hash": resolved.hash,
+        "config_file_sha256": config_mod.file_sha256(exp.config_path),
+        "code_version": version,
+        "git_commit": git.get("commit"),
+        "status": "running",
+        "started_at": now_iso(),
+        "started_ts": time.time(),
+        "heartbeat_at": now_iso(),
+        "heartbeat_ts": time.time(),
+        "finished_at": None,
+        "duration_s": None,
+        "budget_seconds": resolved.budget_seconds,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "script": str(script) if script else None,
+        "overrides": all_overrides or None,
+        "forced": force,
+        "name_changes": notes,
+        "error": None,
+    }
+
+    registry = Registry(exp.state)
+    holder: dict[str, Path] = {}
+
+    def create_dir() -> dict[str, Any]:
+        run_path = _claim_dir(exp.runs_dir, descriptive)
+        holder["dir"] = run_path
+        info["run"] = run_path.name
+        return registry_row(info)
+
+    registry.claim(create_dir, identity=identity, force=force, runs_dir=exp.runs_dir)
+    run_path = holder["dir"]
+    try:
+        for sub in SUBDIRS:
+            (run_path / sub).mkdir()
+        write_run_json(run_path, info)
+        from labrails.core.yamlfile import dump_yaml
+
+        write_atomic(run_path / "config.yaml", dump_yaml(resolved.values))
+        argv = command if command is not None else [sys.executable, *sys.argv]
+        env_line = f"{OVERRIDES_ENV}={shlex.quote(env_overrides)} " if env_overrides else ""
+        write_atomic(run_path / "command.txt", f"cd {shlex.quote(os.getcwd())}\n{env_line}{shlex.join(argv)}\n")
+        write_json(run_path / "env.json", environment())
+        diff = git.pop("diff", "")
+        write_json(run_path / "git.json", git)
+        if diff:
+            write_atomic(run_path / "diff.patch", diff)
+    except BaseException as exc:
+        # The directory is claimed and registered: record why it stopped instead of leaving it half-written.
+        info.update(status="failed", finished_at=now_iso(), error={"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()})
+        write_run_json(run_path, info)
+        registry.update(info["run"], **registry_row(info))
+        raise
+
+    run = Run(exp, run_path, info, resolved.values, spec)
+    for note in notes:
+        run.log.warning(f"run name changed: {note} -> '{descriptive}'")
+    run.resume_from = _resumable_checkpoint(exp, identity, run_path)
+    run.log.info(f"run {run.name} | profile {chosen} | identity {identity} | dir {run_path}")
+    run.log.info("resolved config: " + json.dumps(resolved.values, sort_keys=True))
+    if resolved.budget_seconds:
+        run.log.info(f"budget for this profile: {fmt_duration(resolved.budget_seconds)}")
+    return run
+
+
+def _claim_dir(runs_dir: Path, descriptive: str) -> Path:
+    """Create a fresh run directory; a name already taken (same second) gets -2, -3, ... never reused."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    base = run_dir_name(descriptive)
+    for attempt in range(1, 1000):
+        candidate = runs_dir / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise LabrailsError(f"could not find a free run directory name for {base}", path=runs_dir, fix="wait a second and retry")
+
+
+def _resumable_checkpoint(exp: Experiment, identity: str, current: Path) -> Path | None:
+    """The newest checkpoint left by an identical run that crashed or failed, so training can resume."""
+    best: tuple[float, Path] | None = None
+    for run_dir in exp.run_dirs():
+        if run_dir == current:
+            continue
+        try:
+            info = read_run_json(run_dir)
+        except LabrailsError:
+            continue
+        if info.get("identity") != identity or info.get("status") not in ("crashed", "failed"):
+            continue
+        ckpt = run_dir / "checkpoints" / "last.pt"
+        if ckpt.is_file() and (best is None or ckpt.stat().st_mtime > best[0]):
+            best = (ckpt.stat().st_mtime, ckpt)
+    return best[1] if best else None
