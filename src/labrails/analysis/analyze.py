@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from labrails.analysis import judgements as findings
-from labrails.core.errors import LabrailsError
-from labrails.core.experiment import Experiment, find_experiment
 from labrails.analysis.fmt import mean_std, num
-from labrails.core.fsutil import write_atomic, write_json
-from labrails.core.runinfo import now_iso
+from labrails.analysis.plots import plot_comparison
 from labrails.analysis.runset import RunResult, RunSet, load_runs
 from labrails.analysis.stats import Summary, summarize
+from labrails.core.errors import LabrailsError
+from labrails.core.experiment import Experiment, find_experiment
+from labrails.core.fsutil import write_atomic, write_json
+from labrails.core.runinfo import now_iso
+from labrails.core.spec import load_spec
 
 OUT_DIR = "analysis"
 _EXCLUDED_WORDS = {"ignored": "ignored", "failed": "failed", "crashed": "crashed", "running": "still running",
@@ -97,7 +99,6 @@ def analyze(experiment: Experiment | Path | str | None = None, *, metric: str | 
 def _spec(exp: Experiment):
     if not exp.spec_path.is_file():
         return None
-    from labrails.core.spec import load_spec
 
     return load_spec(exp.spec_path)
 
@@ -187,8 +188,6 @@ def _summary_csv(a: Analysis) -> str:
 
 
 def _plots(a: Analysis) -> list[dict[str, Any]]:
-    from labrails.analysis.plots import plot_comparison
-
     run_dirs = [r.path for r in a.runset.included]
     written = []
     for m in a.metrics:

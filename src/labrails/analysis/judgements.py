@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 from labrails.analysis import stats
-from labrails.core.errors import LabrailsError
 from labrails.analysis.fmt import num, pvalue, signed, stat
-from labrails.analysis.runset import RunResult
+from labrails.analysis.runset import RunResult, flatten, seedless
+from labrails.core.errors import LabrailsError
 
 ALPHA = 0.05  # the conventional threshold, stored with the results so reports can cite it
 _LOWER_IS_BETTER = re.compile(r"loss|error|err$|perplexity|ppl|mse|mae|rmse|time|latency|_s$", re.I)
@@ -180,7 +180,6 @@ def early_stop_hints(configs: dict[str, list[RunResult]], summaries: dict[str, d
 
 def consistency_hints(configs: dict[str, list[RunResult]]) -> list[dict[str, Any]]:
     """Runs grouped as one configuration whose resolved config.yaml differs in more than the seed."""
-    from labrails.analysis.runset import flatten, seedless
 
     hints = []
     for name, runs in configs.items():

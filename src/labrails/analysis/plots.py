@@ -7,12 +7,13 @@ is interpolated or invented.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from labrails.analysis.runset import load_run_dirs
+from labrails.analysis.stats import summarize
 from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import write_json
 from labrails.tracking.metrics_log import read_metrics
@@ -106,8 +107,6 @@ def plot_comparison(runs: list[Path | str], metric: str, out: Path | str, *, dir
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from labrails.analysis.runset import load_run_dirs
-    from labrails.analysis.stats import summarize
 
     runset = load_run_dirs([Path(r) for r in runs])
     if not runset.included:

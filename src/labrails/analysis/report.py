@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from labrails.analysis.analyze import OUT_DIR, analyze
-from labrails.core.experiment import Experiment, find_experiment
 from labrails.analysis.fmt import mean_std, num
+from labrails.analysis.report_check import check_report
+from labrails.analysis.runset import flatten, read_config, seedless
+from labrails.core.experiment import Experiment, find_experiment
 from labrails.core.fsutil import read_json, write_atomic
 from labrails.core.journal import entries
-from labrails.analysis.runset import flatten, read_config, seedless
+from labrails.core.spec import load_spec
+from labrails.core.templating import render
 
 REPORT = "REPORT.md"
 HIGHLIGHT_TAGS = ("WEIRD", "RESOLVED")
@@ -31,7 +34,6 @@ def report(experiment: Experiment | Path | str | None = None, *, metric: str | N
     """Analyze the experiment, then write REPORT.md at its root; returns the path."""
     exp = experiment if isinstance(experiment, Experiment) else find_experiment(experiment)
     analyze(exp, metric=metric, profile=profile, baseline=baseline)
-    from labrails.core.templating import render
 
     text = re.sub(r"\n{3,}", "\n\n", render("report.md.j2", **report_context(exp)))  # template blocks leave gaps
     path = exp.root / REPORT
@@ -41,7 +43,6 @@ def report(experiment: Experiment | Path | str | None = None, *, metric: str | N
 
 def check(experiment: Experiment | Path | str | None = None):
     """Trace every number in REPORT.md to a logged value; see labrails.analysis.report_check."""
-    from labrails.analysis.report_check import check_report
 
     exp = experiment if isinstance(experiment, Experiment) else find_experiment(experiment)
     return check_report(exp)
@@ -121,7 +122,6 @@ def _introduction(exp: Experiment, metric: dict[str, Any]) -> dict[str, Any]:
 def _spec_raw(exp: Experiment) -> dict[str, Any]:
     if not exp.spec_path.is_file():
         return {}
-    from labrails.core.spec import load_spec
 
     return load_spec(exp.spec_path).raw
 

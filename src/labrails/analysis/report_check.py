@@ -24,8 +24,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from labrails.analysis.runset import strip_seed
 from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
+from labrails.core.naming import descriptive_part
 from labrails.tracking.metrics_log import read_metrics
 
 REPORT = "REPORT.md"
@@ -240,8 +242,6 @@ def _squash(text: str) -> str:
 
 def _names(exp: Experiment) -> list[str]:
     """Run names, configuration names, identities: labels whose digits are not measurements."""
-    from labrails.core.naming import descriptive_part
-    from labrails.analysis.runset import strip_seed
 
     names = {exp.name}
     for run_dir in exp.run_dirs():

@@ -10,8 +10,8 @@ from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
 from labrails.core.fsutil import read_json
 from labrails.core.journal import ignored_runs
-from labrails.tracking.progress import fmt_duration
 from labrails.core.runinfo import current_status, duration
+from labrails.tracking.progress import fmt_duration
 
 
 @dataclass

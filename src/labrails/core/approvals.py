@@ -8,12 +8,16 @@ from running `labrails approve` or writing to .labrails/; only the human's own t
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import socket
 from pathlib import Path
+from typing import Any
 
 from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import locked, write_json
+from labrails.core.runinfo import now_iso
 
 VERSION = 1
 
@@ -40,16 +44,13 @@ def valid_approvals(state: Path, spec_sha256: str) -> dict[str, dict[str, Any]]:
 
 
 def approve(state: Path, phase: str, spec_sha256: str, *, known_phases: list[str], by: str | None = None, note: str = "") -> dict[str, Any]:
-    import getpass
-    import socket
-
     if phase not in known_phases:
         raise LabrailsError(f"spec.yaml has no phase '{phase}'", fix=f"phases are: {', '.join(known_phases) or '(none)'}")
     row = {
         "phase": phase,
         "by": by or os.environ.get("LABRAILS_APPROVER") or getpass.getuser(),
         "host": socket.gethostname(),
-        "at": __import__("labrails.core.runinfo", fromlist=["now_iso"]).now_iso(),
+        "at": now_iso(),
         "spec_sha256": spec_sha256,
         "note": note,
     }

@@ -13,7 +13,9 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 try:  # POSIX; on other systems locking degrades to a no-op with a clear note in the docs
     import fcntl

@@ -9,11 +9,13 @@ updated, never dropped.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from labrails.core.errors import LabrailsError, RunAlreadyCompleted
 from labrails.core.fsutil import locked, read_json, write_json
-from labrails.core.liveness import is_crashed
+from labrails.core.runinfo import mark_crashed_if_dead, read_run_json, registry_row
 
 VERSION = 1
 FINAL = ("completed", "failed", "crashed")
@@ -80,8 +82,6 @@ class Registry:
 
         Returns {run name: new status} for the rows that changed.
         """
-        from labrails.core.runinfo import mark_crashed_if_dead, read_run_json
-
         changed: dict[str, str] = {}
         for name, row in self.rows().items():
             if row.get("status") != "running":
@@ -146,8 +146,6 @@ class Registry:
 
     def rebuild(self, runs_dir: Path) -> int:
         """Recreate every row from the run directories' run.json (keeps rows whose directory is gone)."""
-        from labrails.core.runinfo import read_run_json, registry_row
-
         found: dict[str, dict[str, Any]] = {}
         runs_dir = Path(runs_dir)
         if runs_dir.is_dir():

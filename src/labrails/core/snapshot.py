@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
+import socket
+import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 # Bookkeeping files change while an experiment runs; they must not change the code identity.
 _NOT_CODE = (
@@ -24,8 +29,6 @@ KEY_PACKAGES = ("labrails", "torch", "numpy", "scikit-learn", "pandas", "transfo
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
-    import subprocess
-
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
@@ -87,8 +90,6 @@ def code_version(git: dict[str, Any], script: Path | None = None) -> str:
 
 
 def _version(name: str) -> str | None:
-    from importlib import metadata
-
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -96,9 +97,6 @@ def _version(name: str) -> str | None:
 
 
 def environment() -> dict[str, Any]:
-    import platform
-    import socket
-
     env: dict[str, Any] = {
         "python": sys.version.split()[0],
         "executable": sys.executable,

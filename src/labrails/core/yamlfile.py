@@ -1,16 +1,19 @@
-"""Load YAML files with errors that name the file, the line and the fix."""
+"""Load YAML files with errors that name the file, the line and the fix.
+
+PyYAML is imported on first use: core/ loads with the standard library alone, because the hook imports it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from labrails.core.errors import ConfigError
 
 
 def load_yaml(path: Path, *, what: str, must_be_mapping: bool = True) -> Any:
+    import yaml
+
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{what} not found", path=path, fix=f"create it, or run from the experiment directory")
@@ -34,4 +37,6 @@ def load_yaml(path: Path, *, what: str, must_be_mapping: bool = True) -> Any:
 
 
 def dump_yaml(data: Any) -> str:
+    import yaml
+
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)

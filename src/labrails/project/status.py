@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from labrails.analysis.runs_table import list_runs
 from labrails.core.approvals import valid_approvals
 from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
 from labrails.core.journal import ignored_runs, open_todos
-from labrails.analysis.runs_table import list_runs
 
 
 @dataclass

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from labrails.core.errors import LabrailsError
-from labrails.tracking.run import OVERRIDES_ENV
+from labrails.core.registry import Registry
+from labrails.core.runinfo import current_status, read_run_json
 from labrails.sweep.plan import Job
+from labrails.tracking.run import OVERRIDES_ENV
 
 FINAL = ("completed", "failed", "crashed")
 INTERRUPT_GRACE_S = 30.0   # how long a run gets to record its outcome after Ctrl-C before it is killed
@@ -67,7 +69,6 @@ def stop(proc: subprocess.Popen, grace_s: float = INTERRUPT_GRACE_S) -> int:
 def find_run(root: Path, run_name: str, *, since: float, pid: int | None = None) -> Path | None:
     """The newest run directory named ``run_name`` that started at or after ``since`` (in process ``pid``
     when known: a twin started by another sweep at the same moment is not ours)."""
-    from labrails.core.runinfo import read_run_json
 
     runs = Path(root) / "runs"
     best: tuple[float, Path] | None = None
@@ -120,8 +121,6 @@ def _blank(job: Job, *, since: float | None, exit_code: int | None, log_path: Pa
 
 
 def _read_run(outcome: dict[str, Any], job: Job, run_dir: Path) -> dict[str, Any]:
-    from labrails.core.runinfo import current_status
-
     info = current_status(run_dir)
     outcome.update(status=info.get("status"), run=run_dir.name, identity=info.get("identity"))
     if info.get("identity") != job.identity:
@@ -154,8 +153,6 @@ def review_of(run_dir: Path) -> dict[str, Any] | None:
 
 
 def _completed_elsewhere(root: Path, job: Job) -> Path | None:
-    from labrails.core.registry import Registry
-
     for row in Registry(Path(root) / ".labrails").find(identity=job.identity, status=["completed"]):
         if (Path(root) / "runs" / row["run"]).is_dir():
             return Path(root) / "runs" / row["run"]

@@ -20,11 +20,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from labrails.core import config as config_mod
 from labrails.core.errors import LabrailsError
+from labrails.core.runinfo import current_status
+from labrails.core.spec import load_spec
 from labrails.sweep.job import FINAL, INTERRUPT_GRACE_S, existing_outcome
-from labrails.sweep.launchers import CLUSTERS, LAUNCHERS, LocalLauncher, SubmititLauncher, submitit_parameters
-from labrails.sweep.plan import RUN, SKIP, WAIT, Job, Plan, format_plan, plan_sweep, require_derisk
+from labrails.sweep.launchers import (
+    CLUSTERS,
+    LAUNCHERS,
+    LocalLauncher,
+    SubmititLauncher,
+    submitit_parameters,
+)
+from labrails.sweep.plan import (
+    RUN,
+    SKIP,
+    WAIT,
+    Job,
+    Plan,
+    format_plan,
+    plan_sweep,
+    require_derisk,
+)
 from labrails.sweep.record import SweepRecord
+from labrails.sweep.references import newest_match
 from labrails.sweep.suite import Suite
 
 DONE = ("completed", "skipped")
@@ -63,8 +82,6 @@ class WatchHandle:
         self.job, self.root = job, root
 
     def poll(self) -> dict[str, Any] | None:
-        from labrails.core.runinfo import current_status
-
         if current_status(self.root / "runs" / self.job.existing).get("status") not in FINAL:
             return None
         return existing_outcome(self.job, self.root, self.job.existing, skipped=False)
@@ -126,8 +143,6 @@ class Scheduler:
 
     def blocker(self, job: Job) -> str | None:
         """Why a job that reads earlier runs cannot start: one of them did not complete."""
-        from labrails.core.runinfo import current_status
-        from labrails.sweep.references import newest_match
 
         for dep in job.depends_on:
             status = self.outcomes.get(dep, {}).get("status", "did not run")
@@ -197,7 +212,6 @@ def primary_metric(plan: Plan) -> str | None:
     spec_path = plan.experiment.spec_path
     if not spec_path.is_file():
         return None
-    from labrails.core.spec import load_spec
 
     try:
         return load_spec(spec_path).primary_metric.get("name")
@@ -276,8 +290,6 @@ def _check_options(plan: Plan, *, max_parallel: int, launcher: str, cluster: str
 
 
 def _parameters(plan: Plan) -> dict[str, Any]:
-    from labrails.core import config as config_mod
-
     budget = config_mod.resolve(plan.experiment.config_path, plan.profile).budget_seconds
     return submitit_parameters(plan.suite.slurm, budget_seconds=budget, path=plan.suite.path)
 
