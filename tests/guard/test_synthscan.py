@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labrails.guard.synthscan import RULES, Finding, scan_script, scan_source
+from labrails.guard.synthscan import RULES, Hit, scan_script, scan_source
 
 CASES = Path(__file__).parent / "synth_cases"
 CASE_FILES = sorted(CASES.glob("*.py"))
@@ -50,7 +49,7 @@ def test_corpus_case(path):
     assert {f.line for f in findings} == marked, f"flagged lines differ from '# flagged' marks:\n{shown}"
 
 
-def scan(code: str) -> list[Finding]:
+def scan(code: str) -> list[Hit]:
     return scan_source(textwrap.dedent(code), "train.py")
 
 
@@ -569,20 +568,12 @@ def test_missing_launched_script_is_unparseable(tmp_path):
     assert [f.rule for f in scan_script(tmp_path / "nope.py")] == ["unparseable"]
 
 
-# ---- speed
+# ---- a realistic project (its scan time is measured in benchmarks/bench_synthscan.py)
 
 
-def test_realistic_script_with_three_modules_scans_fast(tmp_path):
+def test_realistic_script_with_three_modules_has_no_hits(tmp_path):
     write(tmp_path, _realistic_project())
-    scan_script(tmp_path / "train.py")  # warm caches
-    best = min(_timed(lambda: scan_script(tmp_path / "train.py")) for _ in range(5))
-    assert best < 0.05, f"scan took {best * 1000:.1f} ms"
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    assert scan_script(tmp_path / "train.py") == []
 
 
 def _realistic_project() -> dict[str, str]:
