@@ -90,6 +90,10 @@ def test_the_hook_path_loads_nothing_heavy_and_nothing_outside_core_and_guard(ex
         "from labrails.guard.hook import main\n"
         "try:\n    main(['PreToolUse'])\nexcept SystemExit:\n    pass"
     )
+    # The first decision in an experiment reads its YAML (PyYAML) and caches it as JSON; every later one
+    # reads the cache, so the decision an agent pays for on each command loads the standard library alone.
+    first = _modules_loaded_by(code, cwd=experiment.root, stdin=json.dumps(payload))
+    assert {m.split(".")[0] for m in _outside(first, ("labrails.core", "labrails.guard"))} <= {"yaml", "cython_runtime"}
     loaded = _modules_loaded_by(code, cwd=experiment.root, stdin=json.dumps(payload))
     assert _outside(loaded, ("labrails.core", "labrails.guard")) == []
 
