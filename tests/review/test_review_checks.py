@@ -249,3 +249,12 @@ def test_a_chance_level_run_is_a_blocker(experiment, run_in):
     (run / "data.json").write_text(__import__("json").dumps(data))
     review = review_run(run)
     assert not review["passed"] and review["blockers"][0]["check"] == "chance"
+
+
+# --------------------------------------------------------------------------- the registry
+def test_every_check_in_the_checklist_order_has_a_function_and_no_other_name_is_accepted():
+    from labrails.review.registry import ORDER, check, registered
+
+    assert [name for name, _ in registered()] == list(ORDER)
+    with pytest.raises(ValueError, match="not in labrails.review.registry.ORDER"):
+        check("not-a-listed-check")

@@ -1,0 +1,44 @@
+"""Running the review: load the run, run every registered check in order, sort by severity, write the report."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from labrails.core.runinfo import now_iso
+from labrails.review import checks  # noqa: F401  (importing it registers every check)
+from labrails.review.context import load_context
+from labrails.review.finding import SEVERITIES, Finding
+from labrails.review.registry import registered
+from labrails.review.report import headline, write_report
+from labrails.tracking.readme import render_run_readme
+
+
+def review_run(run_dir: Path | str) -> dict[str, Any]:
+    run_dir = Path(run_dir)
+    ctx = load_context(run_dir)
+    findings: list[Finding] = []
+    for name, fn in registered():
+        try:
+            findings += fn(ctx)
+        except Exception as exc:  # a check that crashes must show up, not vanish
+            findings.append(Finding(name, "warning", f"this check could not run: {type(exc).__name__}: {exc}"))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: order[f.severity])
+    blockers = [f for f in findings if f.severity == "blocker"]
+    result = {
+        "run": ctx.info.get("run"),
+        "identity": ctx.info.get("identity"),
+        "profile": ctx.info.get("profile"),
+        "status": ctx.info.get("status"),
+        "reviewed_at": now_iso(),
+        "passed": not blockers,
+        "headline": headline(findings),
+        "blockers": [asdict(f) for f in blockers],
+        "findings": [asdict(f) for f in findings],
+    }
+    write_report(run_dir, result)
+    if (run_dir / "README.txt").is_file() and ctx.info.get("status") != "running":
+        render_run_readme(run_dir, spec=ctx.spec)  # so its navigation lists review.md
+    return result
