@@ -7,7 +7,7 @@
 #   LABRAILS_CLAUDE_VERSION  npm version or tag to install (default: pinned below)
 #
 # The binary ends up at .ci/.node/node_modules/.bin/claude, which is where
-# tests/e2e/harness.py looks for it.
+# tests/testing/claude_client.py looks for it.
 set -u
 
 # Pinned so that a new client release cannot silently change the request shapes

@@ -1,17 +1,20 @@
-"""Shared fixtures: real experiments created with labrails itself, in temporary directories."""
+"""Fixtures every test directory can use: a fresh experiment with the tiny script, and a way to run it.
+
+The helpers themselves live in the ``testing`` package beside this file (importable from any test directory).
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-REPO = Path(__file__).resolve().parents[1]
+# Test modules are not packages; with tests/ on the path, ``from testing.<module> import ...`` works from all of them.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from testing.commands import run_script  # noqa: E402
+from testing.experiments import tiny_experiment  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -22,22 +25,10 @@ def _quiet_runs(monkeypatch):
 @pytest.fixture
 def experiment(tmp_path):
     """A fresh experiment (as `labrails new` makes it) with the tiny test script copied in."""
-    import labrails
-
-    exp = labrails.new_experiment(tmp_path / "exp", hypothesis="the tiny script completes", success=["it completes"])
-    shutil.copy(FIXTURES / "tiny_run.py", exp.root / "tiny_run.py")
-    return exp
-
-
-def run_script(exp, *args, env=None, check=True, timeout=120):
-    """Run a script in the experiment as a user would: `python SCRIPT ARGS` with cwd = experiment."""
-    full_env = {**os.environ, "LABRAILS_QUIET": "1", **(env or {})}
-    proc = subprocess.run([sys.executable, *map(str, args)], cwd=exp.root, env=full_env, capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{args} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
+    return tiny_experiment(tmp_path / "exp")
 
 
 @pytest.fixture
 def run_in():
+    """run_in(exp, SCRIPT, ARGS..., env=None, check=True) -> the finished process (see testing.commands.run_script)."""
     return run_script

@@ -11,8 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from fake_model import FakeModel, bash, skill, text, tool_use
-from harness import python_command, validate_plugin, write_plugin, write_skill
+from testing.fake_model import FakeModel, bash, skill, text, tool_use
+from testing.claude_client import python_command, validate_plugin, write_plugin, write_skill
 
 PLUGIN = "tiny-guard"
 SKILL = "demo-skill"

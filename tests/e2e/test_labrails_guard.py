@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_model import bash, tool_use
-from harness import validate_plugin
+from testing.fake_model import bash, tool_use
+from testing.claude_client import validate_plugin
 
 import labrails
 from labrails.project.init import install_into

@@ -1,65 +1,77 @@
-"""Experiment states the guard corpus runs against, built with labrails itself (real runs, real scaffold).
+"""Experiment states the guard corpus runs against, written from files by the library itself, without training.
 
-Building a state with a real de-risk run takes seconds, so each state is built once per test session
-and copied for every case that uses it.
+Each state is what the scaffold's ``train.py`` would leave behind: ``labrails new`` writes config.yaml, spec.yaml
+and train.py; a run is written through ``labrails.start_run`` and ``finish``/``fail`` (so its run.json and
+registry row carry the identity, code version and config hash the guard recomputes), and a run that the
+scaffold reviews gets its review.json from ``labrails.review``. Approvals go through the approvals API.
+test_corpus.py keeps one slow test that builds the de-risk state by real training and checks it opens the
+full launch the same way.
+
+Each state is built once per test session and copied for every case that uses it.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import labrails
 from labrails.core.approvals import approve
 from labrails.core.spec import load_spec
+from labrails.review import review_run
+from testing.reviews import assert_review_passed
+from testing.runs import record_run
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# A line of the scaffold's train.py; the failed de-risk state breaks the data loader there, as a real bug would.
+DATA_LOADER_LINE = "        X, y, ids = load_digits_table()"
 
 
-def _train(exp_root: Path, name: str) -> None:
-    env = {**os.environ, "LABRAILS_QUIET": "1"}
-    proc = subprocess.run([sys.executable, "train.py", name], cwd=exp_root, env=env, capture_output=True, text=True, timeout=300)
-    if proc.returncode != 0:
-        raise RuntimeError(f"building guard state: train.py {name} failed\n{proc.stdout}\n{proc.stderr}")
-
-
-def _new(root: Path, **kw) -> Path:
+def new_digits_experiment(root: Path, **kw) -> Path:
+    """``labrails new`` with the digits scaffold (config.yaml, spec.yaml, train.py); returns its root."""
     exp = labrails.new_experiment(root / "exp", hypothesis="MLP >= 95% on digits", success=["test_accuracy >= 0.95"], **kw)
     return exp.root
 
 
+def derisk_passed(exp: Path) -> Path:
+    """A completed de-risk run of train.py whose review passed (the run that vouches for full runs)."""
+    run_dir = record_run(exp, "de-risk")
+    assert_review_passed(run_dir)
+    return run_dir
+
+
 def build_fresh(root: Path) -> None:
-    _new(root)
+    new_digits_experiment(root)
 
 
 def build_derisk_passed(root: Path) -> None:
-    _train(_new(root), "de-risk")
+    derisk_passed(new_digits_experiment(root))
 
 
 def build_full_completed(root: Path) -> None:
-    exp = _new(root)
-    _train(exp, "de-risk")
-    _train(exp, "full")
+    exp = new_digits_experiment(root)
+    derisk_passed(exp)
+    review_run(record_run(exp, "full"))
 
 
 def build_derisk_failed(root: Path) -> None:
-    exp = _new(root)
+    exp = new_digits_experiment(root)
     script = exp / "train.py"
     text = script.read_text()
-    script.write_text(text.replace("        X, y, ids = load_digits_table()", "        raise RuntimeError('data loader broken')"))
-    proc = subprocess.run([sys.executable, "train.py", "de-risk"], cwd=exp, env={**os.environ, "LABRAILS_QUIET": "1"},
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode != 0
+    assert DATA_LOADER_LINE in text, "the scaffold's train.py no longer loads its data on this line"
+    script.write_text(text.replace(DATA_LOADER_LINE, "        raise RuntimeError('data loader broken')"))
+    record_run(exp, "de-risk", error=RuntimeError("data loader broken"))  # a failed run ends before the review
 
 
 def build_checkpoint_pending(root: Path) -> None:
-    _train(_new(root, derisk_checkpoint=True), "de-risk")
+    derisk_passed(new_digits_experiment(root, derisk_checkpoint=True))
 
 
 def build_checkpoint_approved(root: Path) -> None:
-    exp = _new(root, derisk_checkpoint=True)
-    _train(exp, "de-risk")
+    exp = new_digits_experiment(root, derisk_checkpoint=True)
+    derisk_passed(exp)
     spec = load_spec(exp / "spec.yaml")
     approve(exp / ".labrails", "de-risk", spec.sha256, known_phases=[p.name for p in spec.phases], by="reviewer")
 
@@ -81,6 +93,8 @@ BUILDERS = {
 
 
 class StateCache:
+    """Builds each named state once under ``base`` and hands out copies."""
+
     def __init__(self, base: Path):
         self.base = base
         self.built: dict[str, Path] = {}

@@ -2,6 +2,7 @@
 
 A case is data: the tool call (a Bash command, or a file tool with a path), the experiment state it runs
 against, optional files to add, and the expected decision and rule. See tests/guard_cases/README.md.
+The states are written from files (states.py); one slow test at the end builds one by real training.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+import labrails
 from labrails.guard.engine import decide
-from states import StateCache
+from states import StateCache, new_digits_experiment
+from testing.commands import run_script
+from testing.runs import record_run
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "guard_cases"
 CATEGORIES = ("must_block", "must_allow", "bypass", "edge")
@@ -100,3 +104,17 @@ def test_case_through_the_real_hook_process(case, states, tmp_path):
     else:
         out = json.loads(proc.stdout)["hookSpecificOutput"]
         assert out["permissionDecision"] == "deny" and f"[{case['rule']}]" in out["permissionDecisionReason"]
+
+
+@pytest.mark.slow
+def test_a_real_derisk_run_opens_the_full_launch(tmp_path):
+    """The scaffold's own de-risk run, trained for real, vouches for the full run, as the file-built states assume."""
+    root = new_digits_experiment(tmp_path)
+    full = {"id": "full", "command": "python train.py full", "input": {"run_in_background": True}}
+    assert decide(payload_for(full, tmp_path)).rule == "derisk-first"
+    run_script(labrails.find_experiment(root), "train.py", "de-risk", timeout=300)
+    decision = decide(payload_for(full, tmp_path))
+    assert decision.allow, decision
+    # A run written from files has the identity of the real one (same config hash, same code version).
+    with pytest.raises(labrails.RunAlreadyCompleted):
+        record_run(root, "de-risk")

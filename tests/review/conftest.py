@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from review_runs import load_diabetes_runs, new_lab, train_wine_answers
 
-from review_runs import WineAnswers, load_diabetes_runs, new_lab, train_wine_answers  # noqa: E402
+if TYPE_CHECKING:
+    from review_runs import WineAnswers
 
 
 @pytest.fixture

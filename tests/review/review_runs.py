@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from pathlib import Path
-
-import numpy as np
-import pandas as pd
 
 import labrails
 from labrails.review import review_run
+from testing.paths import REPO, SCAFFOLD
 
-REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = "wine-v1"
 
 
 def load_predict_scaffold():
-    spec = importlib.util.spec_from_file_location("predict_scaffold", REPO / "scaffold" / "predict.py")
+    spec = importlib.util.spec_from_file_location("predict_scaffold", SCAFFOLD / "predict.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -89,6 +85,8 @@ class WineAnswers:
 
 
 def wine_split():
+    import numpy as np
+    import pandas as pd
     from sklearn.datasets import load_wine
 
     wine = load_wine()
@@ -132,6 +130,8 @@ def train_wine_answers() -> WineAnswers:
 
 # --------------------------------------------------------------------------- diabetes, a regression with a valid range
 def load_diabetes_runs():
+    import numpy as np
+    import pandas as pd
     from sklearn.datasets import load_diabetes
 
     data = load_diabetes(as_frame=True)
@@ -147,6 +147,8 @@ def load_diabetes_runs():
 
 def diabetes_run(exp, diabetes, model, train_rows=None, *, valid_range=True):
     """Fit ``model`` on the training rows (or ``train_rows``), predict the test rows, save and review."""
+    import numpy as np
+
     X, y, test = diabetes["X"], diabetes["y"], diabetes["test"]
     rows = diabetes["train"] if train_rows is None else train_rows
     pred = model.fit(X.iloc[rows], y[rows]).predict(X.iloc[test])

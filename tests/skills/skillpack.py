@@ -11,12 +11,10 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from testing.paths import REPO
+
 SKILLS_DIR = REPO / "skills"
 EVALS_DIR = REPO / "evals"
-
-import yaml
-
 SPEC_KEYS = {"name", "description", "license", "allowed-tools", "metadata", "compatibility"}
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n`]*)$")
@@ -53,6 +51,8 @@ class Skill:
 
 
 def split_frontmatter(text: str) -> tuple[dict, str]:
+    import yaml
+
     if not text.startswith("---\n"):
         raise ValueError("SKILL.md must start with a '---' frontmatter block")
     end = text.index("\n---", 4)

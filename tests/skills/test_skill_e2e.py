@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from skillpack import REPO
-from fake_model import bash
-from fake_model import skill as skill_call
+from testing.fake_model import bash
+from testing.fake_model import skill as skill_call
 
 pytestmark = pytest.mark.e2e
 

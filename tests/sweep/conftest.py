@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from testing.reviews import assert_review_passed
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TWO_BY_TWO = """
 name: tiny
@@ -36,8 +41,6 @@ def write_suite(experiment):
 @pytest.fixture
 def derisked(experiment, run_in):
     """The experiment after a de-risk run that completed and passed its review: full sweeps may start."""
-    from labrails.review import review_run
-
     run_in(experiment, "tiny_run.py", "de-risk")
-    assert review_run(experiment.run_dirs()[-1])["passed"]
+    assert_review_passed(experiment.run_dirs()[-1])
     return experiment

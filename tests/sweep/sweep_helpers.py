@@ -1,18 +1,17 @@
-"""Helpers the sweep tests share (fixtures are in conftest.py)."""
+"""`labrails sweep` as a researcher types it (fixtures are in conftest.py; shared helpers in the testing package)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from typing import TYPE_CHECKING
+
+from testing.commands import labrails_cli
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from labrails.core.experiment import Experiment
 
 
-def sweep_cli(exp, *args, env=None, timeout=120):
-    """`labrails sweep ARGS` in the experiment, as a researcher types it."""
-    full_env = {**os.environ, "LABRAILS_QUIET": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "labrails", "sweep", *map(str, args)], cwd=exp.root, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def runs_named(exp, run_name):
-    return [d for d in exp.run_dirs() if d.name.endswith("-" + run_name)]
+def sweep_cli(exp: Experiment, *args, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`labrails sweep ARGS` in the experiment."""
+    return labrails_cli(exp, "sweep", *args, env=env, timeout=timeout)

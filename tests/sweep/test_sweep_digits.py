@@ -7,7 +7,7 @@ import sys
 import textwrap
 
 import pytest
-from sweep_helpers import runs_named
+from testing.runs import runs_named
 
 from labrails.core.fsutil import read_json
 from labrails.sweep import run_sweep

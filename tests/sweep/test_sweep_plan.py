@@ -6,7 +6,8 @@ import json
 import shutil
 
 import pytest
-from sweep_helpers import runs_named, sweep_cli
+from sweep_helpers import sweep_cli
+from testing.runs import runs_named
 
 from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import read_json

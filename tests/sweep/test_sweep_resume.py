@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 
-from sweep_helpers import runs_named, sweep_cli
+from sweep_helpers import sweep_cli
+from testing.runs import runs_named
 
 from labrails.core.fsutil import read_json
 from labrails.core.registry import Registry

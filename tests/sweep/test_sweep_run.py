@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sweep_helpers import runs_named
+from testing.runs import runs_named
 
 from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import read_json

@@ -1,20 +1,20 @@
-"""Fixtures for tests that drive the real Claude Code CLI (see harness.py); conftests import them."""
+"""Fixtures for tests that drive the real Claude Code CLI (see claude_client.py); conftests import them."""
 
 from __future__ import annotations
 
 import itertools
-import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-# harness and fake_model are plain modules beside this file; make them
-# importable whatever pytest import mode the project uses.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from testing.claude_client import find_claude, missing_reason, run_claude
 
-from harness import ClaudeRun, find_claude, missing_reason, run_claude  # noqa: E402
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Any
+
+    from testing.claude_client import ClaudeRun
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +38,7 @@ def claude_project(tmp_path: Path) -> Path:
 def claude(claude_bin: str, tmp_path: Path) -> Callable[..., ClaudeRun]:
     """``claude(project_dir, prompt, turns, **run_claude_kwargs) -> ClaudeRun``.
 
-    Like harness.run_claude with the found executable, and a fresh HOME under
+    Like claude_client.run_claude with the found executable, and a fresh HOME under
     tmp_path per call, kept after the test so transcripts can be inspected.
     """
     counter = itertools.count()

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fake_model import FakeModel, ToolResult, Turn
+from testing.fake_model import FakeModel, ToolResult, Turn
+from testing.paths import REPO as REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 # Where .ci/install_claude.sh installs the client.
 LOCAL_CLAUDE_BIN = REPO_ROOT / ".ci" / ".node" / "node_modules" / ".bin" / "claude"
 BIN_ENV_VAR = "LABRAILS_CLAUDE_BIN"
