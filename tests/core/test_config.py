@@ -63,3 +63,9 @@ def test_malformed_yaml_says_where(tmp_path):
     with pytest.raises(ConfigError) as err:
         resolve(write(tmp_path, "seed: 1\noptim: {lr: 0.1\nprofiles: {}\n"), "full")
     assert "line" in str(err.value) and "not valid YAML" in str(err.value)
+
+
+def test_a_profile_that_is_not_a_mapping_is_named_with_its_fix(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        resolve(write(tmp_path, CONFIG.replace("full: {}", "full: fast")), "de-risk")
+    assert "profile 'full' must be a mapping of overrides" in str(err.value) and err.value.fix == "write `full: {}` for no overrides"

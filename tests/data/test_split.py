@@ -157,6 +157,12 @@ def test_load_split_notices_hand_edits(tumours, tmp_path):
     with pytest.raises(LabrailsError, match="edited by hand"):
         load_split(tmp_path / "edited.json")
 
+    split = make_split(tumours, id_col="tumour_id", strategy="random")
+    split["val"] = [True]  # a flag is not an id, even though JSON could read it as 1
+    (tmp_path / "flag.json").write_text(json.dumps(split))
+    with pytest.raises(LabrailsError, match="split 'val' holds a value that is not an id: True"):
+        load_split(tmp_path / "flag.json")
+
 
 # --- checking ---------------------------------------------------------------------------------------
 

@@ -18,12 +18,33 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labrails.core.errors import ConfigError
+from labrails.core.schema import ANY, MAP, NULL, Key, Map, validate
+
+if TYPE_CHECKING:
+    from typing import Any
 
 PROFILE_KEYS = {"budget_seconds"}  # allowed in a profile without a shared default
 REQUIRED_PROFILES = ("de-risk", "full")
+
+# The shared values are the experiment's own (any keys); only `profiles` has a fixed shape. Whether a
+# profile's keys exist in the shared part is checked by _check_keys, since that depends on the file itself.
+PROFILE = Key(None, (MAP, NULL), message="profile '{key}' must be a mapping of overrides",
+              fix="write `{key}: {}` for no overrides")
+PROFILES = Map(*(Key(name, ANY, required=True) for name in REQUIRED_PROFILES), extra=True,
+               missing="is missing the profile(s) {missing}",
+               fix="every experiment needs a `de-risk` profile (fast, representative) and a `full` profile")
+CONFIG_SCHEMA = Map(
+    Key("profiles", MAP, required=True, nonempty=True, schema=PROFILES, values=PROFILE,
+        message="has no 'profiles' mapping",
+        fix="add `profiles:` with at least `de-risk:` (under a minute) and `full:` (the real run)"),
+    extra=True,
+)
 
 
 class ResolvedConfig:
@@ -54,32 +75,19 @@ def load_config(path: Path, data: dict[str, Any] | None = None) -> dict[str, Any
         from labrails.core.yamlfile import load_yaml
 
         data = load_yaml(path, what="config.yaml")
-    profiles = data.get("profiles")
-    if not isinstance(profiles, dict) or not profiles:
-        raise ConfigError(
-            "has no 'profiles' mapping",
-            path=path,
-            fix="add `profiles:` with at least `de-risk:` (under a minute) and `full:` (the real run)",
-        )
+    validate(data, CONFIG_SCHEMA, path=path)
+    profiles = data["profiles"]
     for name, body in profiles.items():
-        if body is None:
+        if body is None:  # `full:` with nothing under it: a profile without overrides
             profiles[name] = {}
-        elif not isinstance(body, dict):
-            raise ConfigError(f"profile '{name}' must be a mapping of overrides", path=path, fix="write `{name}: {{}}` for no overrides")
-    missing = [p for p in REQUIRED_PROFILES if p not in profiles]
-    if missing:
-        raise ConfigError(
-            f"is missing the profile(s) {', '.join(missing)}",
-            path=path,
-            fix="every experiment needs a `de-risk` profile (fast, representative) and a `full` profile",
-        )
     base = {k: v for k, v in data.items() if k != "profiles"}
     for name, body in profiles.items():
         _check_keys(body, base, path=path, where=f"profiles.{name}", allow=PROFILE_KEYS)
     return data
 
 
-def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], *, path: Path, where: str, allow=frozenset()) -> None:
+def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], *, path: Path, where: str,
+                allow: set[str] | frozenset[str] = frozenset()) -> None:
     for key, value in override.items():
         if key in allow and where.count(".") <= 1:
             continue
@@ -102,6 +110,22 @@ def deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, A
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def nested_to_dotted(overrides: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"optim": {"lr": 0.1}}`` and ``{"optim.lr": 0.1}`` both become ``{"optim.lr": 0.1}``.
+
+    One spelling everywhere makes plans comparable and lets a placeholder be found in any value; an empty
+    mapping stays a value (it sets the key to ``{}``).
+    """
+    flat: dict[str, Any] = {}
+    for key, value in overrides.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            flat.update(nested_to_dotted(value, dotted))
+        else:
+            flat[dotted] = value
+    return flat
 
 
 def dotted_to_nested(overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -151,8 +175,6 @@ def script_name(script: Path | str | None, experiment_root: Path | str) -> str |
     """How a script is named in the config: relative to the experiment when inside it."""
     if script is None:
         return None
-    import os
-
     script, root = os.path.abspath(script), os.path.abspath(experiment_root)
     return os.path.relpath(script, root) if script.startswith(root + os.sep) else os.path.basename(script)
 

@@ -10,15 +10,63 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labrails.core.errors import ConfigError
+from labrails.core.schema import ANY, BOOL, LIST, MAP, NULL, NUMBER, TEXT, Key, Map, validate
+
+if TYPE_CHECKING:
+    from typing import Any
 
 PLACEHOLDER = "TODO"
-TOP_KEYS = {"hypothesis", "success_criteria", "metrics", "data", "evaluation", "phases"}
-DATA_KEYS = {"source", "fingerprint", "synthetic_allowed_in", "notes"}
-EVAL_KEYS = {"split_file", "min_test_size", "notes"}
-METRIC_KEYS = {"name", "direction", "expected_range", "meaning"}
-PHASE_KEYS = {"name", "description", "commands", "checkpoint"}
+
+
+def _is_placeholder(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().upper().startswith(PLACEHOLDER))
+
+
+# Values still reading TODO (or left empty) pass: `labrails new` writes them so, and `labrails status`
+# lists them until the human fills them in.
+PRIMARY_METRIC = Map(
+    Key("name", (TEXT, NULL)),
+    Key("direction", TEXT, choices=("higher", "lower"), accept=_is_placeholder,
+        message="metrics.primary.direction is {value}", fix="write `higher` or `lower` (which way is better)"),
+    Key("expected_range", LIST, items=NUMBER, test=lambda v: len(v) == 2, accept=_is_placeholder,
+        message="metrics.primary.expected_range must be [low, high]", fix="e.g. `[0.90, 0.99]`, or null when unknown"),
+    Key("meaning", (TEXT, NULL)),
+)
+METRICS = Map(Key("primary", (MAP, NULL), schema=PRIMARY_METRIC), extra=True)
+DATA = Map(
+    Key("source", (TEXT, NULL)),
+    Key("fingerprint", (TEXT, NULL)),
+    Key("synthetic_allowed_in", (LIST, NULL), items=TEXT, message="data.synthetic_allowed_in must be a list of profile names",
+        fix="e.g. `[de-risk]`, or `[]`"),
+    Key("notes", ANY),
+)
+EVALUATION = Map(
+    Key("split_file", (TEXT, NULL)),
+    Key("min_test_size", NUMBER, accept=_is_placeholder, fix="the smallest test set that supports the claims, e.g. 500"),
+    Key("notes", ANY),
+)
+PHASE = Map(
+    Key("name", ANY, required=True, nonempty=True, message="{parent} needs a 'name'"),
+    Key("description", ANY),
+    Key("commands", (LIST, TEXT, NULL), items=TEXT, message="{where} must be a list of patterns", fix="e.g. ['train.py de-risk*']"),
+    Key("checkpoint", (BOOL, NULL), message="{where} must be true or false",
+        fix="true when the human must approve this phase before the next one starts"),
+    message="{where} needs a 'name'", fix="each phase: {name, commands: [...], checkpoint: true|false}",
+)
+SPEC_SCHEMA = Map(
+    Key("hypothesis", ANY),
+    Key("success_criteria", ANY),
+    Key("metrics", (MAP, NULL), schema=METRICS, message="'metrics' must be a mapping with a 'primary' entry"),
+    Key("data", (MAP, NULL), schema=DATA, message="'data' must be a mapping",
+        fix="see the data: section written by `labrails new`"),
+    Key("evaluation", (MAP, NULL), schema=EVALUATION, message="'evaluation' must be a mapping",
+        fix="see the evaluation: section written by `labrails new`"),
+    Key("phases", (LIST, NULL), items=PHASE, message="'phases' must be a list",
+        fix="each item: {name, commands: [...], checkpoint: true|false}"),
+)
 
 
 class Phase:
@@ -80,10 +128,6 @@ class Spec:
         return sorted(_find_placeholders(self.raw, ""))
 
 
-def _is_placeholder(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip().upper().startswith(PLACEHOLDER))
-
-
 def _find_placeholders(node: Any, where: str) -> list[str]:
     out: list[str] = []
     if isinstance(node, dict):
@@ -102,34 +146,10 @@ def sha256_of(path: Path) -> str:
 
 
 def parse_spec(raw: dict[str, Any], path: Path, sha256: str) -> Spec:
-    _unknown(raw, TOP_KEYS, path, "")
-    for section, keys in (("data", DATA_KEYS), ("evaluation", EVAL_KEYS)):
-        value = raw.get(section)
-        if value is not None and not isinstance(value, dict):
-            raise ConfigError(f"'{section}' must be a mapping", path=path, fix=f"see the {section}: section written by `labrails new`")
-        _unknown(value or {}, keys, path, section)
-    metrics = raw.get("metrics") or {}
-    if not isinstance(metrics, dict):
-        raise ConfigError("'metrics' must be a mapping with a 'primary' entry", path=path)
-    primary = metrics.get("primary") or {}
-    _unknown(primary, METRIC_KEYS, path, "metrics.primary")
-    direction = primary.get("direction")
-    if direction is not None and direction not in ("higher", "lower") and not _is_placeholder(direction):
-        raise ConfigError(
-            f"metrics.primary.direction is {direction!r}", path=path, fix="write `higher` or `lower` (which way is better)"
-        )
-    allowed = (raw.get("data") or {}).get("synthetic_allowed_in")
-    if allowed is not None and not (isinstance(allowed, list) and all(isinstance(p, str) for p in allowed)):
-        raise ConfigError("data.synthetic_allowed_in must be a list of profile names", path=path, fix="e.g. `[de-risk]`, or `[]`")
-    phases_raw = raw.get("phases") or []
-    if not isinstance(phases_raw, list):
-        raise ConfigError("'phases' must be a list", path=path, fix="each item: {name, commands: [...], checkpoint: true|false}")
+    validate(raw, SPEC_SCHEMA, path=path, fix="see the spec.yaml written by `labrails new`")
     phases: list[Phase] = []
     seen: set[str] = set()
-    for i, item in enumerate(phases_raw):
-        if not isinstance(item, dict) or not item.get("name"):
-            raise ConfigError(f"phases[{i}] needs a 'name'", path=path, fix="each phase: {name, commands: [...], checkpoint: true|false}")
-        _unknown(item, PHASE_KEYS, path, f"phases[{i}]")
+    for item in raw.get("phases") or []:
         name = str(item["name"])
         if name in seen:
             raise ConfigError(f"phase '{name}' is listed twice", path=path, fix="give each phase a unique name")
@@ -137,17 +157,8 @@ def parse_spec(raw: dict[str, Any], path: Path, sha256: str) -> Spec:
         commands = item.get("commands") or []
         if isinstance(commands, str):
             commands = [commands]
-        if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
-            raise ConfigError(f"phases[{i}].commands must be a list of patterns", path=path, fix="e.g. ['train.py de-risk*']")
         phases.append(Phase(name=name, commands=tuple(commands), checkpoint=bool(item.get("checkpoint", False)), description=str(item.get("description") or "")))
     return Spec(path=Path(path), raw=raw, sha256=sha256, phases=tuple(phases))
-
-
-def _unknown(section: dict[str, Any], known: set[str], path: Path, where: str) -> None:
-    for key in section:
-        if key not in known:
-            label = f"{where}.{key}" if where else str(key)
-            raise ConfigError(f"unknown key '{label}'", path=path, fix=f"known keys here: {', '.join(sorted(known))}")
 
 
 def load_spec(path: Path) -> Spec:

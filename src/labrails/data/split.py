@@ -24,11 +24,29 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from labrails.core.errors import LabrailsError
+from labrails.core.schema import ANY, LIST, MAP, TEXT, Key, Map, validate
 
 STRATEGIES = ("random", "stratified", "grouped", "temporal")
 SPLITS = ("train", "val", "test")
 SCHEMA_VERSION = 1
-_REQUIRED_KEYS = ("strategy", "seed", "id_col", "train", "val", "test", "counts")
+_RECREATE = "recreate the split"
+# Ids are written the way they appear in the data: numbers or strings (numpy scalars before saving).
+_ID = Key(None, (str, int, float, np.integer, np.floating), message="split '{key}' holds a value that is not an id: {value}",
+          fix="ids must be numbers or strings")
+# The keys every reader relies on; a split also carries how it was made (label_col, unit, time_cutoffs, ...).
+SPLIT_SCHEMA = Map(
+    Key("strategy", ANY, required=True, choices=STRATEGIES,
+        message=f"split strategy {{value}} is not one of {', '.join(STRATEGIES)}", fix=_RECREATE),
+    Key("seed", ANY, required=True),
+    Key("id_col", TEXT, required=True, nonempty=True, message="split id_col must be a column name", fix=_RECREATE),
+    *(Key(name, LIST, required=True, items=_ID, message="split '{key}' must be a list of ids, got {type}", fix=_RECREATE)
+      for name in SPLITS),
+    Key("counts", MAP, required=True, message="split counts must be an object {train, val, test}", fix=_RECREATE),
+    extra=True,
+    message="a split must be a JSON object, got {type}",
+    missing="split is missing key(s) {missing}; keys present: {present}",
+    fix="recreate it with `labrails split make` rather than editing it by hand",
+)
 # Keys that may differ between two saves of the same split.
 _VOLATILE_KEYS = ("created_at",)
 _EXAMPLES = 5
@@ -325,37 +343,15 @@ def _temporal(times: pd.Series, time_col: str, test_size: float, val_size: float
 
 
 def _validate(split: Any, path: Path | None) -> dict:
-    def fail(message: str, fix: str) -> None:
-        raise LabrailsError(message, fix=fix, path=path)
-
-    if not isinstance(split, dict):
-        fail(f"a split must be a JSON object, got {type(split).__name__}", "recreate it with `labrails split make`")
-    missing = [k for k in _REQUIRED_KEYS if k not in split]
-    if missing:
-        fail(
-            f"split is missing key(s) {', '.join(missing)}; keys present: {', '.join(map(str, split)) or '(none)'}",
-            "recreate it with `labrails split make` rather than editing it by hand",
-        )
-    if split["strategy"] not in STRATEGIES:
-        fail(f"split strategy {split['strategy']!r} is not one of {', '.join(STRATEGIES)}", "recreate the split")
-    if not isinstance(split["id_col"], str) or not split["id_col"]:
-        fail("split id_col must be a column name", "recreate the split")
-    for name in SPLITS:
-        ids = split[name]
-        if not isinstance(ids, list):
-            fail(f"split {name!r} must be a list of ids, got {type(ids).__name__}", "recreate the split")
-        odd = [v for v in ids if not isinstance(v, str | int | float | np.integer | np.floating) or isinstance(v, bool)]
-        if odd:
-            fail(f"split {name!r} holds values that are not ids: {_examples(odd)}", "ids must be numbers or strings")
+    validate(split, SPLIT_SCHEMA, path=path)
     counts = split["counts"]
-    if not isinstance(counts, dict):
-        fail("split counts must be an object {train, val, test}", "recreate the split")
     wrong = {s: (counts.get(s), len(split[s])) for s in SPLITS if counts.get(s) != len(split[s])}
     if wrong:
         detail = ", ".join(f"{s}: counts says {c}, list has {n}" for s, (c, n) in wrong.items())
-        fail(
+        raise LabrailsError(
             f"split counts do not match its id lists ({detail}); the file was probably edited by hand",
-            "recreate it with `labrails split make`, or fix the counts to match",
+            fix="recreate it with `labrails split make`, or fix the counts to match",
+            path=path,
         )
     return split
 
@@ -429,7 +425,9 @@ def save_split(split: dict, path: Path | str, *, overwrite: bool = False) -> Pat
 
 
 @dataclass
-class Finding:
+class SplitIssue:
+    """One problem (or note) check_split found in a split: how bad, a stable code, what and a few examples."""
+
     severity: str  # "error" | "warning" | "info"
     code: str
     message: str
@@ -447,7 +445,7 @@ class Finding:
 
 @dataclass
 class SplitReport:
-    findings: list[Finding]
+    findings: list[SplitIssue]
     counts: dict[str, int]
     n_rows: int
 
@@ -456,11 +454,11 @@ class SplitReport:
         return not self.errors
 
     @property
-    def errors(self) -> list[Finding]:
+    def errors(self) -> list[SplitIssue]:
         return [f for f in self.findings if f.severity == "error"]
 
     @property
-    def warnings(self) -> list[Finding]:
+    def warnings(self) -> list[SplitIssue]:
         return [f for f in self.findings if f.severity == "warning"]
 
     def to_dict(self) -> dict:
@@ -510,11 +508,11 @@ def check_split(
     if label_col is None and split.get("label_col") in df.columns:
         label_col = split["label_col"]
 
-    findings: list[Finding] = []
+    findings: list[SplitIssue] = []
     counts = {s: len(split[s]) for s in SPLITS}
     if split["id_col"] != id_col:
         findings.append(
-            Finding(
+            SplitIssue(
                 "warning",
                 "id_col_differs",
                 f"the split was made with id column {split['id_col']!r}, checked here with {id_col!r}",
@@ -531,7 +529,7 @@ def check_split(
     if len(shared):
         examples = membership.drop_duplicates("key").set_index("key").loc[shared.index, "id"].tolist()
         findings.append(
-            Finding("error", "id_in_two_splits", f"{len(shared)} id(s) are listed in more than one split", examples)
+            SplitIssue("error", "id_in_two_splits", f"{len(shared)} id(s) are listed in more than one split", examples)
         )
     # Where an id is listed twice, the first split (train, val, test order) wins for the checks below.
     split_of = membership.drop_duplicates("key").set_index("key")["split"]
@@ -540,7 +538,7 @@ def check_split(
     repeated = data_keys[data_keys.duplicated(keep=False)].unique()
     if len(repeated):
         findings.append(
-            Finding("warning", "repeated_ids_in_data", f"{len(repeated)} id(s) appear on more than one data row",
+            SplitIssue("warning", "repeated_ids_in_data", f"{len(repeated)} id(s) appear on more than one data row",
                     df[id_col][data_keys.duplicated().to_numpy()].unique().tolist())
         )
     row_split = data_keys.map(split_of).to_numpy()
@@ -550,7 +548,7 @@ def check_split(
     if len(missing):
         examples = membership.drop_duplicates("key").set_index("key").loc[missing[:_EXAMPLES], "id"].tolist()
         findings.append(
-            Finding(
+            SplitIssue(
                 "warning",
                 "ids_missing_from_data",
                 f"{len(missing)} id(s) in the split are not in the data (rows dropped or ids changed since the split "
@@ -560,7 +558,7 @@ def check_split(
         )
     if (~in_split).any():
         findings.append(
-            Finding(
+            SplitIssue(
                 "warning",
                 "rows_not_in_split",
                 f"{int((~in_split).sum())} data row(s) have an id in no split; they would be used by nobody or by "
@@ -576,7 +574,7 @@ def check_split(
         leaking = spread[spread > 1]
         if len(leaking):
             findings.append(
-                Finding(
+                SplitIssue(
                     "error",
                     "unit_in_two_splits",
                     f"{len(leaking)} of {len(spread)} unit(s) of {group_col!r} have rows in more than one split",
@@ -588,7 +586,7 @@ def check_split(
     exclude = {id_col, label_col, group_col, *ignore_cols} - {None}
     features = [c for c in df.columns if c not in exclude]
     if not features:
-        findings.append(Finding("info", "no_feature_columns", "no feature columns left to compare for duplicates"))
+        findings.append(SplitIssue("info", "no_feature_columns", "no feature columns left to compare for duplicates"))
     else:
         hashes = pd.util.hash_pandas_object(df[features], index=False).to_numpy()
         frame = pd.DataFrame({"h": hashes[in_split], "split": row_split[in_split], "id": df[id_col][in_split].to_numpy()})
@@ -604,7 +602,7 @@ def check_split(
                 more = len(copies) - _EXAMPLES
                 examples.append(" / ".join(copies[:_EXAMPLES]) + (f" / ... {more} more" if more > 0 else ""))
             findings.append(
-                Finding(
+                SplitIssue(
                     "error",
                     "duplicate_rows_across_splits",
                     f"{len(dup_hashes)} distinct feature row(s) occur in more than one split ({len(rows)} rows; "
@@ -614,5 +612,5 @@ def check_split(
             )
 
     if counts["test"] == 0:
-        findings.append(Finding("warning", "empty_test", "the test split is empty"))
+        findings.append(SplitIssue("warning", "empty_test", "the test split is empty"))
     return SplitReport(findings=findings, counts=counts, n_rows=len(df))

@@ -23,15 +23,48 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING
 
+from labrails.core.config import nested_to_dotted
 from labrails.core.errors import ConfigError
+from labrails.core.schema import ANY, LIST, MAP, NULL, TEXT, Key, Map, apply_defaults, validate
 
-TOP_KEYS = ("name", "description", "script", "profile", "seeds", "seed_key", "configurations", "slurm")
-CONFIGURATION_KEYS = ("name", "description", "overrides")
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
 PLACEHOLDERS = ("seed", "profile")
 _CONFIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+CONFIGURATION = Map(
+    Key("name", TEXT, required=True, test=_CONFIG_NAME.match,
+        message="{parent}: name {value} is missing or not usable in a run name",
+        fix="a short name of letters, digits, '.', '_' and '-' (it becomes part of the run name), e.g. baseline"),
+    Key("description", ANY, default=""),
+    Key("overrides", (MAP, NULL), default={}, message="{parent}: overrides must be a mapping of config keys to values",
+        fix="e.g. overrides: {optim.lr: 0.01}"),
+    message="{where} must be a mapping with name and overrides", fix="e.g. - {name: baseline, overrides: {optim.lr: 0.01}}",
+    known="a configuration has",
+)
+# Seeds are checked by parse_seeds (shared with --seeds) and the name by load_suite (it defaults to the
+# file's stem); everything else about the file's shape is here.
+SUITE_SCHEMA = Map(
+    Key("name", ANY),
+    Key("description", ANY, default=""),
+    Key("script", TEXT, default="train.py", test=str.strip, message="script must be the experiment script's file name",
+        fix="e.g. script: train.py"),
+    Key("profile", TEXT, default="full", nonempty=True, message="profile must be the name of a profile in config.yaml",
+        fix="e.g. profile: full"),
+    Key("seeds", ANY),
+    Key("seed_key", TEXT, default="seed", nonempty=True, message="seed_key must be the config key that receives the seed",
+        fix="e.g. seed_key: seed"),
+    Key("configurations", LIST, required=True, nonempty=True, items=CONFIGURATION, message="has no configurations",
+        fix="add `configurations:` with one entry per setting to compare, e.g. - {name: baseline, overrides: {}}"),
+    Key("slurm", (MAP, NULL), default={}, message="slurm must be a mapping of submitit parameters",
+        fix="e.g. slurm: {partition: gpu, timeout_min: 60}"),
+    known="a suite file has",
+)
 
 
 @dataclass(frozen=True)
@@ -52,21 +85,6 @@ class Suite:
     configurations: tuple[Configuration, ...]
     slurm: dict[str, Any] = field(default_factory=dict)
     description: str = ""
-
-
-def flatten(overrides: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"optim": {"lr": 0.1}}`` and ``{"optim.lr": 0.1}`` both become ``{"optim.lr": 0.1}``.
-
-    One spelling everywhere makes plans comparable and lets a placeholder be found in any value.
-    """
-    flat: dict[str, Any] = {}
-    for key, value in overrides.items():
-        dotted = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, dotted))
-        else:
-            flat[dotted] = value
-    return flat
 
 
 def parse_seeds(values: Any, *, path: Path | None, where: str) -> tuple[int, ...]:
@@ -93,64 +111,26 @@ def load_suite(path: Path | str) -> Suite:
     from labrails.core.yamlfile import load_yaml
 
     path = Path(path)
-    data = load_yaml(path, what="suite file")
-    unknown = [k for k in data if k not in TOP_KEYS]
-    if unknown:
-        raise ConfigError(f"unknown key '{unknown[0]}'", path=path, fix=f"a suite file has: {', '.join(TOP_KEYS)}")
-
+    data = apply_defaults(validate(load_yaml(path, what="suite file"), SUITE_SCHEMA, path=path), SUITE_SCHEMA)
     name = str(data.get("name") or path.stem)
     if not _CONFIG_NAME.match(name):
         raise ConfigError(f"name {name!r} is not usable in file names", path=path, fix="letters, digits, '.', '_' and '-'")
-    script = data.get("script", "train.py")
-    if not isinstance(script, str) or not script.strip():
-        raise ConfigError("script must be the experiment script's file name", path=path, fix="e.g. script: train.py")
-    profile = data.get("profile", "full")
-    if not isinstance(profile, str) or not profile:
-        raise ConfigError("profile must be the name of a profile in config.yaml", path=path, fix="e.g. profile: full")
-    seed_key = data.get("seed_key", "seed")
-    if not isinstance(seed_key, str) or not seed_key:
-        raise ConfigError("seed_key must be the config key that receives the seed", path=path, fix="e.g. seed_key: seed")
+    seed_key = data["seed_key"]
     seeds = parse_seeds(data["seeds"], path=path, where="seeds") if data.get("seeds") is not None else ()
-    slurm = data.get("slurm") or {}
-    if not isinstance(slurm, dict):
-        raise ConfigError("slurm must be a mapping of submitit parameters", path=path, fix="e.g. slurm: {partition: gpu, timeout_min: 60}")
-
-    raw_configs = data.get("configurations")
-    if not isinstance(raw_configs, list) or not raw_configs:
-        raise ConfigError(
-            "has no configurations",
-            path=path,
-            fix="add `configurations:` with one entry per setting to compare, e.g. - {name: baseline, overrides: {}}",
-        )
-    configurations = tuple(_configuration(raw, i, path, seed_key) for i, raw in enumerate(raw_configs))
+    configurations = tuple(_configuration(raw, path, seed_key) for raw in data["configurations"])
     names = [c.name for c in configurations]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise ConfigError(f"configuration name '{twice[0]}' is used twice", path=path, fix="give every configuration its own name")
-    return Suite(path=path, name=name, script=script, profile=profile, seeds=seeds, seed_key=seed_key,
-                 configurations=configurations, slurm=dict(slurm), description=str(data.get("description") or ""))
+    return Suite(path=path, name=name, script=data["script"], profile=data["profile"], seeds=seeds, seed_key=seed_key,
+                 configurations=configurations, slurm=dict(data["slurm"] or {}), description=str(data["description"] or ""))
 
 
-def _configuration(raw: Any, index: int, path: Path, seed_key: str) -> Configuration:
-    where = f"configurations[{index}]"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where} must be a mapping with name and overrides", path=path,
-                          fix="e.g. - {name: baseline, overrides: {optim.lr: 0.01}}")
-    unknown = [k for k in raw if k not in CONFIGURATION_KEYS]
-    if unknown:
-        raise ConfigError(f"{where}: unknown key '{unknown[0]}'", path=path, fix=f"a configuration has: {', '.join(CONFIGURATION_KEYS)}")
-    name = raw.get("name")
-    if not isinstance(name, str) or not _CONFIG_NAME.match(name):
-        raise ConfigError(
-            f"{where}: name {name!r} is missing or not usable in a run name",
-            path=path,
-            fix="a short name of letters, digits, '.', '_' and '-' (it becomes part of the run name), e.g. baseline",
-        )
-    overrides = raw.get("overrides") or {}
-    if not isinstance(overrides, dict):
-        raise ConfigError(f"configuration '{name}': overrides must be a mapping of config keys to values", path=path,
-                          fix="e.g. overrides: {optim.lr: 0.01}")
-    flat = flatten(overrides)
+def _configuration(raw: dict[str, Any], path: Path, seed_key: str) -> Configuration:
+    """One configuration whose shape the schema already checked: its overrides must leave the seed alone
+    and use only the placeholders filled per job."""
+    name = raw["name"]
+    flat = nested_to_dotted(raw["overrides"] or {})
     if seed_key in flat:
         raise ConfigError(f"configuration '{name}' sets '{seed_key}' itself, but the seed comes from the suite's seeds",
                           path=path, fix="remove it from overrides; use seeds: [...] or --seeds")
@@ -162,7 +142,7 @@ def _configuration(raw: Any, index: int, path: Path, seed_key: str) -> Configura
                     path=path,
                     fix=f"the placeholders filled per job are {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
                 )
-    return Configuration(name=name, overrides=flat, description=str(raw.get("description") or ""))
+    return Configuration(name=name, overrides=flat, description=str(raw["description"] or ""))
 
 
 def fill(overrides: Mapping[str, Any], **values: Any) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 import sys
 import threading
 import time
@@ -39,7 +38,7 @@ from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, s
 from labrails.tracking.progress import Progress, fmt_duration
 from labrails.tracking.provenance import any_synthetic, fingerprint
 from labrails.core.registry import Registry
-from labrails.core.runinfo import SCHEMA_VERSION, now_iso, read_run_json, registry_row, write_run_json
+from labrails.core.runinfo import new_run_record, now_iso, read_run_json, registry_row, write_run_json
 from labrails.core.snapshot import code_version, environment, git_state
 
 HEARTBEAT_S = 15.0
@@ -340,33 +339,12 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
     version = code_version(git, script)
     identity = f"{resolved.hash[:8]}_{version}"
 
-    info: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "run": None,
-        "descriptive_name": descriptive,
-        "experiment": exp.name,
-        "profile": chosen,
-        "identity": identity,
-        "config_hash": resolved.hash,
-        "config_file_sha256": config_mod.file_sha256(exp.config_path),
-        "code_version": version,
-        "git_commit": git.get("commit"),
-        "status": "running",
-        "started_at": now_iso(),
-        "started_ts": time.time(),
-        "heartbeat_at": now_iso(),
-        "heartbeat_ts": time.time(),
-        "finished_at": None,
-        "duration_s": None,
-        "budget_seconds": resolved.budget_seconds,
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "script": str(script) if script else None,
-        "overrides": all_overrides or None,
-        "forced": force,
-        "name_changes": notes,
-        "error": None,
-    }
+    info = new_run_record(
+        descriptive_name=descriptive, experiment=exp.name, profile=chosen, identity=identity,
+        config_hash=resolved.hash, config_file_sha256=config_mod.file_sha256(exp.config_path), code_version=version,
+        git_commit=git.get("commit"), budget_seconds=resolved.budget_seconds, script=str(script) if script else None,
+        overrides=all_overrides, forced=force, name_changes=notes,
+    )
 
     registry = Registry(exp.state)
     holder: dict[str, Path] = {}
