@@ -22,6 +22,14 @@ def _quiet_runs(monkeypatch):
     monkeypatch.setenv("LABRAILS_QUIET", "1")  # keep loguru's terminal sink out of test output
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_signing_key(tmp_path_factory):
+    """Tests sign with a key of their own, never the user's (see labrails.core.signing)."""
+    import os
+
+    os.environ["LABRAILS_CONFIG_DIR"] = str(tmp_path_factory.mktemp("labrails-config"))
+
+
 @pytest.fixture
 def experiment(tmp_path):
     """A fresh experiment (as `labrails new` makes it) with the tiny test script copied in."""

@@ -1,0 +1,98 @@
+"""Signatures on the records only the human or the library may write: approvals, data pins, run verdicts.
+
+A record is signed with HMAC-SHA256 under a key kept in the user's configuration directory, outside every
+project (``$LABRAILS_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/labrails``, else ``~/.config/labrails``), created on
+first use with mode 0600. An agent that edits a signed file, or writes a record of its own, cannot produce a
+matching signature without reading that key, and the hook refuses reads of the key directory; so a record
+whose signature is missing or wrong counts as absent and is reported as tampering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from labrails.core.errors import LabrailsError
+
+KEY_FILE = "signing.key"
+SIGNATURE_FIELD = "signature"
+
+
+def config_dir() -> Path:
+    explicit = os.environ.get("LABRAILS_CONFIG_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "labrails"
+
+
+def key_path() -> Path:
+    return config_dir() / KEY_FILE
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError) as exc:
+        raise LabrailsError(
+            f"the signing key is unreadable ({exc})", path=path,
+            fix="restore it from a backup; deleting it voids every approval and verdict signed with it",
+        ) from None
+    if len(key) < 16:
+        raise LabrailsError("the signing key is too short", path=path, fix="restore it from a backup")
+    return key
+
+
+def load_key(*, create: bool = False) -> bytes | None:
+    """The key, or None when it does not exist and ``create`` is false (nothing signed here yet)."""
+    path = key_path()
+    if path.is_file():
+        return _read_key(path)
+    if not create:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use theirs
+        return _read_key(path)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
+    return _read_key(path)
+
+
+def _payload(record: Mapping[str, Any], fields: Iterable[str] | None) -> bytes:
+    keys = sorted(fields) if fields is not None else sorted(k for k in record if k != SIGNATURE_FIELD)
+    return json.dumps({k: record.get(k) for k in keys}, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def sign(record: Mapping[str, Any], fields: Iterable[str] | None = None) -> str:
+    """The signature of ``record`` (its ``fields``, or every field but the signature itself)."""
+    key = load_key(create=True)
+    assert key is not None
+    return hmac.new(key, _payload(record, fields), hashlib.sha256).hexdigest()
+
+
+def verify(record: Mapping[str, Any], fields: Iterable[str] | None = None, signature: str | None = None) -> bool:
+    """True when ``record`` carries a signature made with this user's key; False for missing or forged ones."""
+    signature = signature if signature is not None else record.get(SIGNATURE_FIELD)
+    if not isinstance(signature, str) or not signature:
+        return False
+    key = load_key(create=False)
+    if key is None:
+        return False
+    expected = hmac.new(key, _payload(record, fields), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def signed(record: Mapping[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """A copy of ``record`` with its signature added."""
+    out = dict(record)
+    out.pop(SIGNATURE_FIELD, None)
+    out[SIGNATURE_FIELD] = sign(out, fields)
+    return out
