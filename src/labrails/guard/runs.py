@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 from labrails.core.expview import ExperimentView, find_experiment_root
-from labrails.core.naming import profile_from_name
 
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
 TYPE_CHECKING = False
@@ -56,6 +55,9 @@ def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
     name = positional[0] if positional else None
     profile = option_value(launch.args, "--profile")
     if profile is None and name is not None:
+        # naming brings datetime, which costs more than the rest of this module; only runs need it.
+        from labrails.core.naming import profile_from_name
+
         profile = profile_from_name(name, exp.profiles)
     return RunLaunch(launch, script, exp, name, profile)
 
