@@ -2,7 +2,8 @@
 
 Runs the hook exactly as Claude Code does (a new process per tool call, JSON on stdin) on realistic
 payloads, and reports each median as a ratio to a bare `python -c pass` on the same interpreter,
-measured in the same run. Target (DESIGN.md): median <= 2x.
+measured in the same run. Target (DESIGN.md): median <= 2x. Then times the shell parser on hostile
+command lines (deep nesting, endless quotes): each must be refused or parsed in under 2 s.
 
     python benchmarks/bench_hook.py [--repeat 30]
 """
@@ -67,6 +68,47 @@ def payloads(exp: Path) -> dict[str, dict]:
     }
 
 
+# Command lines built to make a naive parser recurse or backtrack; the parser must refuse or finish fast.
+ADVERSARIAL = {
+    "( x50k": "(" * 50_000,
+    "$( x30k": "$(" * 30_000,
+    "backticks x100k": "`" * 99_999,
+    "{ x40k": "{ " * 40_000,
+    "words x49k": "a " * 49_000,
+    "one 99k word": "a" * 99_000,
+    "line continuations": "\\\n" * 49_000,
+    "quoted words x20k": "echo " + "'x' " * 20_000,
+    "$(( x30k": "$((" * 30_000,
+    "((a) x20k": "((a) " * 20_000,
+    "heredocs x10k": "cat <<E\n" * 10_000,
+    "lines x49k": "x\n" * 49_000,
+    "if x30k": "if " * 30_000,
+    "${ x40k": "${" * 40_000,
+    "<( x40k": "<(" * 40_000,
+    '"$( x30k': '"$(' * 30_000,
+    "a=( x30k": "a=(" * 30_000,
+    "bash -c x10k": "bash -c " * 10_000,
+}
+
+
+def parser_worst_cases() -> None:
+    from labrails.guard.shell.command import ShellParseError
+    from labrails.guard.shell.parse import split_commands
+
+    print(f"\n{'hostile command line':<26} {'parse':>10}  outcome")
+    worst = 0.0
+    for name, command in ADVERSARIAL.items():
+        start = time.perf_counter()
+        try:
+            outcome = f"{len(split_commands(command))} commands"
+        except ShellParseError as exc:
+            outcome = f"refused ({str(exc)[:50]})"
+        took = time.perf_counter() - start
+        worst = max(worst, took)
+        print(f"{name:<26} {took * 1000:7.1f} ms  {outcome}")
+    print(f"worst: {worst * 1000:.1f} ms (target < 2000 ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
@@ -98,6 +140,7 @@ def main() -> None:
             print(f"{name:<26} {base * 1000:11.1f} ms {t_entry * 1000:12.1f} ms {t_entry / base:6.2f}x "
                   f"{t_script * 1000:12.1f} ms {t_script / base:6.2f}x")
         print(f"\nmedian ratio over payloads (hook entry): {statistics.median(ratios):.2f}x (target <= 2x)")
+    parser_worst_cases()
 
 
 if __name__ == "__main__":

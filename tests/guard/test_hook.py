@@ -6,8 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 
 import pytest
+
+from labrails.guard.hook import _irrelevant, _relevant_command
+from labrails.guard.rules import MAY_LAUNCH
+from labrails.guard.vocabulary import LAUNCHERS
 
 
 def hook(event: str, payload, *, raw: str | None = None, env=None):
@@ -89,7 +94,7 @@ def test_stop_asks_once_for_a_journal_entry(experiment, run_in):
     assert hook("stop", {**payload, "stop_hook_active": True}).stdout == ""  # never loops
     from labrails.core.journal import add_entry
 
-    add_entry(experiment, "de-risk fine", tag="NOTE", now=__import__("datetime").datetime.now() + __import__("datetime").timedelta(seconds=2))
+    add_entry(experiment, "de-risk fine", tag="NOTE", now=datetime.now() + timedelta(seconds=2))
     assert hook("stop", payload).stdout == ""
 
 
@@ -101,3 +106,29 @@ def test_hook_path_imports_no_heavy_modules(experiment):
             "sys.stderr.write('HEAVY=' + ','.join(heavy))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY=" in proc.stderr and proc.stderr.split("HEAVY=")[-1].strip() == ""
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+def test_every_launcher_in_the_vocabulary_reaches_the_engine(launcher):
+    command = f"{launcher} train full"
+    assert not _irrelevant(json.dumps({"tool_name": "Bash", "tool_input": {"command": command}}))
+    assert _relevant_command(command) and MAY_LAUNCH.search(command)
+
+
+def test_short_launcher_names_must_stand_alone():
+    assert not _relevant_command("cat uvicorn.log") and not MAY_LAUNCH.search("cat uvicorn.log")
+
+
+def test_launchers_that_run_a_file_by_name_are_in_the_vocabulary():
+    from labrails.guard.shell.launches import _DISTRIBUTED
+
+    assert {name.split()[0] for name in _DISTRIBUTED} <= set(LAUNCHERS)
+
+
+def test_importing_the_hook_loads_nothing_it_does_not_need():
+    def modules(statement: str) -> set[str]:
+        code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+        return set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+
+    added = modules("from labrails.guard.hook import main") - modules("pass")
+    assert not added & {"json", "re", "typing", "pathlib", "dataclasses", "labrails.guard.engine"}

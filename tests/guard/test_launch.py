@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from labrails.guard.shell.launches import UNPARSEABLE_PYTHON, Launch, find_launches, written_paths
-from labrails.guard.shell.parse import ShellParseError, SimpleCommand, split_commands
+from labrails.guard.shell.command import ShellParseError, SimpleCommand
+from labrails.guard.shell.launches import Launch, find_launches
+from labrails.guard.shell.parse import split_commands
+from labrails.guard.shell.writes import UNPARSEABLE_PYTHON, written_paths
 
 
 def launch_of(command: str) -> Launch:

@@ -8,8 +8,11 @@ import shlex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labrails.guard.shell.launches import find_launches, written_paths
-from labrails.guard.shell.parse import ShellParseError, SimpleCommand, split_commands, unwrap
+from labrails.guard.shell.command import ShellParseError, SimpleCommand
+from labrails.guard.shell.launches import find_launches
+from labrails.guard.shell.parse import split_commands
+from labrails.guard.shell.wrappers import unwrap
+from labrails.guard.shell.writes import written_paths
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

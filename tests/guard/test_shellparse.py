@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import shlex
-import time
 
 import pytest
 
-from labrails.guard.shell.parse import (
-    MAX_COMMAND_CHARS,
-    ShellParseError,
-    SimpleCommand,
-    split_commands,
-    unwrap,
-)
+from labrails.guard.shell.command import MAX_COMMAND_CHARS, ShellParseError, SimpleCommand
+from labrails.guard.shell.parse import split_commands
+from labrails.guard.shell.wrappers import unwrap
 
 
 def argvs(command: str) -> list[list[str]]:
@@ -522,13 +517,12 @@ def test_non_text_input_is_refused():
     ],
     ids=lambda c: repr(c[:12]),
 )
-def test_adversarial_input_is_handled_quickly(command):
-    start = time.perf_counter()
+def test_adversarial_input_is_parsed_or_refused(command):
+    # How fast is measured by benchmarks/bench_hook.py; here only that it ends in a list or a refusal.
     try:
-        split_commands(command)
+        assert isinstance(split_commands(command), list)
     except ShellParseError:
         pass
-    assert time.perf_counter() - start < 2.0
 
 
 # --- unwrap ----------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""What the non-blocking hooks tell the agent: session context, run outcomes, and the journal nudge."""
+"""What the non-blocking hooks tell the agent: session context, run outcomes, and the journal nudge.
+
+A hook process serves one event, so each entry point imports what only it uses (the shell parser for
+run outcomes, the status summary for session context).
+"""
 
 from __future__ import annotations
 
@@ -66,9 +70,9 @@ def session_context(cwd: str) -> str:
 
 def after_run_context(payload: dict) -> str:
     """After a Bash command that launched a run: its status and review headline."""
-    from labrails.guard.engine import as_run_launch
-    from labrails.guard.shell.launches import find_launches
     from labrails.core.runinfo import current_status
+    from labrails.guard.runs import as_run_launch
+    from labrails.guard.shell.launches import find_launches
 
     cwd = payload.get("cwd") or os.getcwd()
     try:

@@ -2,39 +2,34 @@
 
 Events: pretooluse (the guard), sessionstart (context), posttooluse (run status), stop (journal nudge).
 
-This runs on every agent tool call, so it imports only os and sys up front; json, the engine, and anything
-that reads experiment files load only when the payload could matter. It never exits 1 (Claude Code
-treats 1 as "go ahead"): a block is exit 0 with a JSON deny, and when the guard itself fails on
-something that looks like a run launch or a write to protected files, it blocks (fail closed).
+This runs on every agent tool call, so it imports only os, sys and the guard's vocabulary up front;
+json, the engine, and anything that reads experiment files load only when the payload could matter.
+It never exits 1 (Claude Code treats 1 as "go ahead"): a block is exit 0 with a JSON deny, and when the
+guard itself fails on something that looks like a run launch or a write to protected files, it blocks
+(fail closed).
 """
+
+from __future__ import annotations
 
 import os
 import sys
 
-# A payload in which none of these appear cannot launch a run or touch labrails' files: it is allowed
-# before even `json` is imported. Claude Code writes the payload with JSON.stringify, which escapes only
-# quotes, backslashes and control characters, so a token in the command appears verbatim in the raw text.
-_RAW_TOKENS = ("python", ".py", "uv", "pixi", "labrails", "torchrun", "accelerate", "poetry", "conda", "pipenv", "hatch",
-               "srun", "spec.y", "approvals", "registry.json", "deepspeed", "mpirun")
+from labrails.guard.vocabulary import FILE_TOOLS, RAW_TOKENS, RELEVANT_PATTERN
 
 
 def _irrelevant(raw: str) -> bool:
+    """A payload without any of RAW_TOKENS cannot launch a run or touch labrails' files: it is allowed
+    before even `json` is imported. Claude Code writes the payload with JSON.stringify, which escapes only
+    quotes, backslashes and control characters, so a token in the command appears verbatim in the raw text."""
     lowered = raw.lower()
-    return not any(token in lowered for token in _RAW_TOKENS)
+    return not any(token in lowered for token in RAW_TOKENS)
 
 
 def _relevant_command(command: str) -> bool:
     """Second, finer filter on the decoded command: only these go to the parser and engine."""
     import re  # json has imported it by now
 
-    return re.search(_RELEVANT_PATTERN, command, re.I) is not None
-
-
-_RELEVANT_PATTERN = (
-    r"python|\.py\b|\buv\b|pixi|labrails|torchrun|accelerate|poetry|conda|pipenv|hatch|srun|spec\.ya?ml|approvals|registry\.json"
-    r"|\$\(|`|\beval\b|\bexec\b|\b(ba|z|da)?sh\b|\bsource\b|\bxargs\b"
-)
-_FILE_TOOLS = ("Edit", "Write", "MultiEdit", "NotebookEdit")
+    return re.search(RELEVANT_PATTERN, command, re.I) is not None
 
 
 def _emit(obj) -> None:
@@ -62,7 +57,7 @@ def pretooluse(payload) -> int:
         command = tool_input.get("command") if isinstance(tool_input, dict) else None
         if not isinstance(command, str) or (not _relevant_command(command) and ".labrails" not in command):
             return 0
-    elif tool not in _FILE_TOOLS:
+    elif tool not in FILE_TOOLS:
         return 0
     try:
         from labrails.guard.engine import decide

@@ -16,7 +16,9 @@ from typing import Any, Mapping, Sequence
 from labrails.core import config as config_mod
 from labrails.core.errors import ConfigError, LabrailsError
 from labrails.core.experiment import Experiment, find_experiment
+from labrails.core.identity import run_identity
 from labrails.core.naming import profile_from_name, sanitize
+from labrails.core.policy import derisk_blocker_for, pending_checkpoints
 from labrails.sweep import dynamics, references
 from labrails.sweep.suite import Configuration, Suite, fill, load_suite, parse_seeds
 
@@ -92,8 +94,6 @@ def plan_sweep(suite: Suite | Path | str, *, seeds: Sequence[int | str] | None =
             job = _plan_job(plan, i, conf, seed, names, resolved)
             plan.jobs.append(job)
     _mark_existing(plan)
-    from labrails.guard.engine import derisk_blocker_for
-
     plan.blocker = derisk_blocker_for(str(exp.root), str(script.resolve()), suite.profile) or _checkpoint_blocker(exp, suite)
     return plan
 
@@ -126,7 +126,7 @@ def _checkpoint_blocker(exp: Experiment, suite: Suite) -> str | None:
     if phase is None:
         return None
     approved = valid_approvals(exp.state, spec.sha256)
-    pending = [p.name for p in spec.earlier_checkpoints(phase) if p.name not in approved]
+    pending = pending_checkpoints(spec, phase, approved)
     if not pending:
         return None
     return (f"this sweep's runs belong to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' is not approved yet; "
@@ -170,7 +170,7 @@ def _plan_job(plan: Plan, index: int, conf: Configuration, seed: int, names: dic
         raise ConfigError(f"configuration '{conf.name}': cartography.dynamics {source!r} does not exist", path=suite.path,
                           fix="point it at a run directory (or a glob under runs/) that logged dynamics")
     return Job(config=conf.name, config_index=index, seed=seed, run_name=names[(index, seed)], overrides=overrides,
-               identity=f"{result.hash[:8]}_{plan.code_version}", depends_on=tuple(dict.fromkeys(depends)),
+               identity=run_identity(result.hash, plan.code_version), depends_on=tuple(dict.fromkeys(depends)),
                reads=tuple(reads.values()), notes=tuple(notes))
 
 

@@ -33,6 +33,7 @@ from labrails.core import config as config_mod
 from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment, find_experiment
 from labrails.core.fsutil import write_atomic, write_json
+from labrails.core.identity import run_identity
 from labrails.tracking.metrics_log import MetricsWriter
 from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
 from labrails.tracking.progress import Progress, fmt_duration
@@ -337,7 +338,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
 
     git = git_state(exp.root)
     version = code_version(git, script)
-    identity = f"{resolved.hash[:8]}_{version}"
+    identity = run_identity(resolved.hash, version)
 
     info = new_run_record(
         descriptive_name=descriptive, experiment=exp.name, profile=chosen, identity=identity,

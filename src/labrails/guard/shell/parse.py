@@ -10,164 +10,35 @@ It is a recogniser of what bash would run, not a bash interpreter: nothing is ex
 when the text is something bash itself would reject (or something we cannot see through confidently)
 we raise :class:`ShellParseError` rather than guess, so the caller can fail closed.
 
-Only the standard library is used, and only ``re`` at import time: this runs on every
-agent command and has to start in a few milliseconds.
+The grammar lives here; reading words is :mod:`.lexer`, the cd/export bookkeeping :mod:`.state`, shell
+code handed over as a string :mod:`.nested`, and launcher wrappers :mod:`.wrappers`. Only the standard
+library is used, and only ``re`` at import time: this runs on every agent command and has to start in
+a few milliseconds.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = [
-    "MAX_COMMAND_CHARS",
-    "ShellParseError",
-    "SimpleCommand",
-    "split_commands",
-    "unwrap",
-]
+from labrails.guard.shell.command import ASSIGNMENT, MAX_COMMAND_CHARS, SHELLS, ShellParseError, SimpleCommand, basename
+from labrails.guard.shell.lexer import MAX_NESTING, Heredoc, Lexer
+from labrails.guard.shell.nested import shell_invocation, shell_strings
+from labrails.guard.shell.state import ShellState
+from labrails.guard.shell.wrappers import unwrap
 
-# Hook payloads are a single command line; anything far larger is either generated or hostile, and
-# parsing it is not worth the time budget of a hook.
-MAX_COMMAND_CHARS = 100_000
-
-# Subshells, groups and substitutions nest by recursion; this keeps the parser well inside Python's
-# recursion limit whatever the input looks like.
-_MAX_NESTING = 60
-# Real arithmetic is short; bounding how far we look for `))` keeps `((((...` from costing O(n) per level.
-_MAX_ARITHMETIC = 4096
-
-
-class ShellParseError(ValueError):
-    """The command cannot be split with confidence; treat it as opaque."""
-
-
-class SimpleCommand:
-    """One command that bash would start, with everything the guard needs to judge it in isolation.
-
-    A plain class rather than a dataclass: importing ``dataclasses`` (and the ``inspect`` it pulls in)
-    would cost more than a whole guard decision on every agent command.
-
-    ``exported`` holds the variables an earlier ``export NAME=value`` in the same shell may have set for
-    this command, including exports behind ``&&``/``||`` or inside if/loops (a policy that blocks on a
-    variable should see it even if it was only possibly set). Exports in subshells, pipelines and
-    background lists are left out: they cannot reach this command.
-    """
-
-    __slots__ = ("argv", "env", "cwd", "redirects", "background", "heredoc", "nested_in", "exported")
-
-    def __init__(self, argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
-                 redirects: list[tuple[str, str]] | None = None, background: bool = False, heredoc: str | None = None,
-                 nested_in: str | None = None, exported: dict[str, str] | None = None):
-        self.argv = argv
-        self.env = {} if env is None else env
-        self.cwd = cwd
-        self.redirects = [] if redirects is None else redirects
-        self.background = background
-        self.heredoc = heredoc
-        self.nested_in = nested_in
-        self.exported = {} if exported is None else exported
-
-    def _fields(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SimpleCommand) and self._fields() == other._fields()
-
-    def __repr__(self) -> str:
-        return "SimpleCommand(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
-
-
-# --------------------------------------------------------------------------------------------------
-# Lexical building blocks
+__all__ = ["split_commands"]
 
 _BLANKS = " \t"
-_WORD_STOP = frozenset(" \t\n|&;<>()")
-# Runs of characters that need no special handling inside a word; matching them in bulk keeps long
-# inputs linear instead of one Python iteration per character.
-_PLAIN_RUN = re.compile(r"[^ \t\n|&;<>()\\'\"$`]+")
-_DQ_PLAIN_RUN = re.compile(r'[^"\\$`]+')
-_HEREDOC_PLAIN_RUN = re.compile(r"[^\\$`]+")
-_REDIRECT = re.compile(r"(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9]*)(?:<<<|<<-|<<|<>|<&|>&|>>|>\||<|>)|&>>|&>")
-_ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\+?=")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_RESERVED_WORD = re.compile(r"(\[\[|[{}!]|[a-z]+)(?=[ \t\n;&|()<>]|\Z)")
-_RESERVED = frozenset(
-    "if then elif else fi for select while until do done case esac in function time coproc { } ! [[".split()
-)
 # Words that only make sense as the continuation of a compound command; seeing one where a command
 # should start means the text is not valid bash.
 _MISPLACED = frozenset("then elif else fi do done esac }".split())
 _COMPOUND_START = frozenset("{ if for select while until case [[ !".split())
 _TIME_PREFIX = re.compile(r"time[ \t]+(?:-p[ \t]+)?")
 _COPROC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[ \t]+(?=[{(])")
-_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh"})
 
 
-class _Word:
-    __slots__ = ("value", "raw", "quoted", "nested")
-
-    def __init__(self, value: str, raw: str, quoted: bool, nested: list[SimpleCommand]):
-        self.value = value
-        self.raw = raw
-        self.quoted = quoted
-        self.nested = nested
-
-
-class _Heredoc:
-    __slots__ = ("delim", "strip_tabs", "quoted", "target", "piped_to")
-
-    def __init__(self, delim: str, strip_tabs: bool, quoted: bool):
-        self.delim = delim
-        self.strip_tabs = strip_tabs
-        self.quoted = quoted
-        self.target: SimpleCommand | None = None
-        # `cat <<EOF | python -`: the reader on the other side of the pipe gets the body too.
-        self.piped_to: list[SimpleCommand] = []
-
-
-_ANSI_C = re.compile(
-    r"\\(?:([abeEfnrtv\\'\"?])|([0-7]{1,3})|x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})|U([0-9a-fA-F]{1,8})|c(.))",
-    re.S,
-)
-_ANSI_SIMPLE = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r",
-                "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
-
-
-def _ansi_c_decode(text: str) -> str:
-    def one(m: re.Match[str]) -> str:
-        simple, octal, hex2, u4, u8, ctrl = m.groups()
-        if simple is not None:
-            return _ANSI_SIMPLE[simple]
-        if ctrl is not None:
-            return chr(ord(ctrl) & 0x1F)
-        code = int(octal, 8) if octal else int(hex2 or u4 or u8, 16)
-        return chr(code) if code <= 0x10FFFF else m.group(0)
-
-    return _ANSI_C.sub(one, text)
-
-
-def _join_dir(current: str | None, target: str) -> str:
-    if current is None or target.startswith(("/", "~")):
-        return target
-    if current.endswith("/"):
-        return current + target
-    return f"{current}/{target}"
-
-
-def _basename(word: str) -> str:
-    return word.rstrip("/").rsplit("/", 1)[-1]
-
-
-# --------------------------------------------------------------------------------------------------
-# The parser
-
-
-class _Parser:
-    """Recursive descent over one piece of shell text.
-
-    ``depth`` counts the layers of "code inside code" (``bash -c``, ``$()``, backticks...) that
-    ``max_depth`` limits; ``nest`` counts every syntactic nesting so recursion stays bounded.
-    """
+class _Parser(Lexer, ShellState):
+    """Recursive descent over one piece of shell text: lists, pipelines, compound and simple commands."""
 
     def __init__(
         self,
@@ -182,7 +53,7 @@ class _Parser:
     ):
         if depth > max_depth:
             raise ShellParseError(f"commands nested more than {max_depth} levels deep; not looking further")
-        if nest > _MAX_NESTING:
+        if nest > MAX_NESTING:
             raise ShellParseError("command is nested too deeply to parse")
         self.s = text
         self.n = len(text)
@@ -201,7 +72,7 @@ class _Parser:
         # True where a command may not run (after && / ||, inside if/loops/functions): an `unset`
         # there may not have happened, so it does not remove anything.
         self.conditional = False
-        self.pending: list[_Heredoc] = []
+        self.pending: list[Heredoc] = []
         # Commands found while reading heredoc bodies, which bash reads only after the line ends.
         self.late: list[SimpleCommand] = []
 
@@ -215,101 +86,9 @@ class _Parser:
             raise ShellParseError(f"unterminated heredoc: no line reading {self.pending[0].delim!r}")
         return cmds + self.late
 
-    # ---- small helpers ----------------------------------------------------------------------------
-
-    def _here(self) -> str:
-        if self.i >= self.n:
-            return "end of command"
-        snippet = self.s[self.i : self.i + 20].split("\n", 1)[0] or "newline"
-        return repr(snippet)
-
-    def _enter(self, counts_depth: bool) -> None:
-        self.nest += 1
-        if self.nest > _MAX_NESTING:
-            raise ShellParseError("command is nested too deeply to parse")
-        if counts_depth:
-            self.depth += 1
-            if self.depth > self.max_depth:
-                raise ShellParseError(
-                    f"commands nested more than {self.max_depth} levels deep; not looking further"
-                )
-
-    def _leave(self, counts_depth: bool) -> None:
-        self.nest -= 1
-        if counts_depth:
-            self.depth -= 1
-
-    def _save(self) -> tuple:
-        return (self.cwd, self.oldcwd, self.dirstack, dict(self.exported), dict(self.shellvars))
-
-    def _restore(self, saved: tuple) -> None:
-        self.cwd, self.oldcwd, self.dirstack, exported, shellvars = saved
-        self.exported = dict(exported)
-        self.shellvars = dict(shellvars)
-
-    def _skip_blanks(self) -> None:
-        s, n, i = self.s, self.n, self.i
-        while i < n:
-            c = s[i]
-            if c == " " or c == "\t":
-                i += 1
-            elif c == "\\" and i + 1 < n and s[i + 1] == "\n":
-                i += 2
-            elif c == "#":
-                j = s.find("\n", i)
-                i = n if j < 0 else j
-            else:
-                break
-        self.i = i
-
-    def _newline(self) -> None:
-        self.i += 1
-        if self.pending:
-            self._read_heredocs()
-
-    def _skip_newlines(self) -> None:
-        while True:
-            self._skip_blanks()
-            if self.i < self.n and self.s[self.i] == "\n":
-                self._newline()
-            else:
-                return
-
-    def _peek_op(self) -> str | None:
-        s, i = self.s, self.i
-        if i >= self.n:
-            return None
-        c = s[i]
-        nxt = s[i + 1 : i + 2]
-        if c == "\n" or c == "(" or c == ")":
-            return c
-        if c == ";":
-            if s.startswith(";;&", i):
-                return ";;&"
-            return ";;" if nxt == ";" else ";&" if nxt == "&" else ";"
-        if c == "&":
-            return "&&" if nxt == "&" else None if nxt == ">" else "&"
-        if c == "|":
-            return "||" if nxt == "|" else "|&" if nxt == "&" else "|"
-        return None
-
-    def _reserved(self) -> str | None:
-        m = _RESERVED_WORD.match(self.s, self.i)
-        if not m or m.group(1) not in _RESERVED:
-            return None
-        word = m.group(1)
-        if word in ("{", "!", "[[") and not (m.end() < self.n and self.s[m.end()] in " \t\n"):
-            return None
-        return word
-
-    def _match_redirect(self) -> re.Match[str] | None:
-        m = _REDIRECT.match(self.s, self.i)
-        if m is None:
-            return None
-        # `<(cmd)` and `>(cmd)` are process substitutions, i.e. words.
-        if m.group(0) in ("<", ">") and self.s.startswith("(", m.end()):
-            return None
-        return m
+    def _child(self, text: str, **state) -> _Parser:
+        """A parser for code nested in this text (backticks, heredoc bodies, ``bash -c`` strings)."""
+        return _Parser(text, max_depth=self.max_depth, **state)
 
     # ---- lists, and-or lists, pipelines ------------------------------------------------------------
 
@@ -492,7 +271,7 @@ class _Parser:
     def _compound_tail(self, cmds: list[SimpleCommand]) -> list[SimpleCommand]:
         """Redirections after a compound command apply to every command inside it."""
         redirects: list[tuple[str, str]] = []
-        heredocs: list[_Heredoc] = []
+        heredocs: list[Heredoc] = []
         extra: list[SimpleCommand] = []
         while True:
             self._skip_blanks()
@@ -713,7 +492,7 @@ class _Parser:
         words: list[str] = []
         env: dict[str, str] = {}
         redirects: list[tuple[str, str]] = []
-        heredocs: list[_Heredoc] = []
+        heredocs: list[Heredoc] = []
         herestring: str | None = None
         nested: list[SimpleCommand] = []
         assigning = True
@@ -744,7 +523,7 @@ class _Parser:
                 raise ShellParseError(f"unexpected {self._here()}")
             nested += word.nested
             if assigning:
-                am = _ASSIGNMENT.match(word.raw)
+                am = ASSIGNMENT.match(word.raw)
                 if am:
                     env[am.group(1)] = word.value[am.end() :]
                     continue
@@ -771,7 +550,7 @@ class _Parser:
         self._track_state(cmd)
         return [cmd, *nested, *inner]
 
-    def _read_redirect(self, m: re.Match[str]) -> tuple[str, str, _Heredoc | None, list[SimpleCommand]]:
+    def _read_redirect(self, m: re.Match[str]) -> tuple[str, str, Heredoc | None, list[SimpleCommand]]:
         op = m.group(0)
         self.i = m.end()
         self._skip_blanks()
@@ -782,7 +561,7 @@ class _Parser:
         if word is None:
             raise ShellParseError(f"redirection {op!r} without a target")
         if op.endswith("<<-") or (op.endswith("<<") and not op.endswith("<<<")):
-            return op, word.value, _Heredoc(word.value, op.endswith("-"), word.quoted), []
+            return op, word.value, Heredoc(word.value, op.endswith("-"), word.quoted), []
         return op, word.value, None, word.nested
 
     def _read_heredocs(self) -> None:
@@ -816,9 +595,8 @@ class _Parser:
                 found += self._shell_stdin(reader, body)
             if not doc.quoted:
                 # An unquoted delimiter means bash expands $(...) and backticks in the body.
-                sub = _Parser(
+                sub = self._child(
                     body,
-                    max_depth=self.max_depth,
                     depth=self.depth,
                     nest=self.nest + 1,
                     nested_in=target.nested_in,
@@ -837,338 +615,13 @@ class _Parser:
             raise ShellParseError(f"unterminated heredoc: no line reading {self.pending[0].delim!r}")
         return found + self.late
 
-    # ---- words ------------------------------------------------------------------------------------
-
-    def _read_word(self) -> _Word | None:
-        s, n = self.s, self.n
-        start = i = self.i
-        parts: list[str] = []
-        quoted = False
-        nested: list[SimpleCommand] = []
-        while i < n:
-            c = s[i]
-            if c in _WORD_STOP:
-                if c == "(" and i > start and self._paren_belongs_to_word(start, i):
-                    end = self._balanced_paren_end(i)
-                    parts.append(s[i:end])
-                    i = end
-                    continue
-                if c in "<>" and i + 1 < n and s[i + 1] == "(":
-                    self.i = i + 2
-                    nested += self._subshell(c + "()", counts_depth=True)
-                    parts.append(s[i : self.i])
-                    i = self.i
-                    continue
-                break
-            if c == "\\":
-                if i + 1 >= n:
-                    parts.append("\\")
-                    i += 1
-                elif s[i + 1] == "\n":
-                    i += 2
-                else:
-                    parts.append(s[i + 1])
-                    quoted = True
-                    i += 2
-            elif c == "'":
-                j = s.find("'", i + 1)
-                if j < 0:
-                    raise ShellParseError("unbalanced single quote")
-                parts.append(s[i + 1 : j])
-                quoted = True
-                i = j + 1
-            elif c == '"':
-                self.i = i + 1
-                value, inner = self._read_double_quoted('"')
-                parts.append(value)
-                nested += inner
-                quoted = True
-                i = self.i
-            elif c == "$":
-                self.i = i
-                value, inner, was_quoted = self._read_dollar(in_dq=False)
-                parts.append(value)
-                nested += inner
-                quoted = quoted or was_quoted
-                i = self.i
-            elif c == "`":
-                self.i = i
-                value, inner = self._read_backticks(in_dq=False)
-                parts.append(value)
-                nested += inner
-                i = self.i
-            else:
-                m = _PLAIN_RUN.match(s, i)
-                parts.append(m.group(0))
-                i = m.end()
-        self.i = i
-        if i == start:
-            return None
-        return _Word("".join(parts), s[start:i], quoted, nested)
-
-    def _paren_belongs_to_word(self, start: int, i: int) -> bool:
-        # `name=(a b)` is an array assignment and `@(x|y)` an extended glob; neither opens a subshell.
-        prev = self.s[i - 1]
-        if prev in "@!+*?":
-            return True
-        return _ASSIGNMENT.fullmatch(self.s, start, i) is not None
-
-    def _balanced_paren_end(self, i: int) -> int:
-        s, n = self.s, self.n
-        depth = 0
-        while i < n:
-            c = s[i]
-            if c == "\\":
-                i += 2
-                continue
-            if c == "'":
-                j = s.find("'", i + 1)
-                if j < 0:
-                    raise ShellParseError("unbalanced single quote")
-                i = j + 1
-                continue
-            if c == '"':
-                self.i = i + 1
-                self._read_double_quoted('"')
-                i = self.i
-                continue
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                depth -= 1
-                if depth == 0:
-                    return i + 1
-            i += 1
-        raise ShellParseError("unbalanced '(': missing ')'")
-
-    def _read_double_quoted(self, stop: str | None) -> tuple[str, list[SimpleCommand]]:
-        """Read a double-quoted string after its opening quote, or (stop=None) a heredoc body."""
-        s, n = self.s, self.n
-        i = self.i
-        parts: list[str] = []
-        nested: list[SimpleCommand] = []
-        escapable = '$`"\\' if stop else "$`\\"
-        plain = _DQ_PLAIN_RUN if stop else _HEREDOC_PLAIN_RUN
-        while True:
-            if i >= n:
-                if stop is None:
-                    break
-                raise ShellParseError("unbalanced double quote")
-            c = s[i]
-            if c == stop:
-                i += 1
-                break
-            if c == "\\":
-                nxt = s[i + 1 : i + 2]
-                if nxt == "\n":
-                    i += 2
-                elif nxt and nxt in escapable:
-                    parts.append(nxt)
-                    i += 2
-                else:
-                    parts.append("\\")
-                    i += 1
-            elif c == "$":
-                self.i = i
-                value, inner, _ = self._read_dollar(in_dq=True)
-                parts.append(value)
-                nested += inner
-                i = self.i
-            elif c == "`":
-                self.i = i
-                value, inner = self._read_backticks(in_dq=stop is not None)
-                parts.append(value)
-                nested += inner
-                i = self.i
-            else:
-                m = plain.match(s, i)
-                parts.append(m.group(0))
-                i = m.end()
-        self.i = i
-        return "".join(parts), nested
-
-    def _read_dollar(self, *, in_dq: bool) -> tuple[str, list[SimpleCommand], bool]:
-        """Read one ``$`` construct; expansions stay literal, but commands inside are collected."""
-        s, i = self.s, self.i
-        nxt = s[i + 1 : i + 2]
-        if s.startswith("$((", i):
-            end = self._arith_end(i + 3)
-            if end is not None:
-                self.i = end
-                return s[i:end], [], False
-        if nxt == "(":
-            self.i = i + 2
-            nested = self._subshell("$()", counts_depth=True)
-            return s[i : self.i], nested, False
-        if nxt == "{":
-            self.i = i + 2
-            nested = self._read_parameter(in_dq)
-            return s[i : self.i], nested, False
-        if nxt == "'" and not in_dq:
-            j = i + 2
-            while True:
-                if j >= self.n:
-                    raise ShellParseError("unbalanced single quote in $'...'")
-                if s[j] == "\\":
-                    j += 2
-                elif s[j] == "'":
-                    break
-                else:
-                    j += 1
-            self.i = j + 1
-            return _ansi_c_decode(s[i + 2 : j]), [], True
-        if nxt == '"' and not in_dq:
-            self.i = i + 2
-            value, nested = self._read_double_quoted('"')
-            return value, nested, True
-        self.i = i + 1
-        return "$", [], False
-
-    def _read_parameter(self, in_dq: bool) -> list[SimpleCommand]:
-        """Skip a ``${...}`` body, which may itself hold quotes and command substitutions."""
-        s, n = self.s, self.n
-        nested: list[SimpleCommand] = []
-        self._enter(False)
-        while True:
-            i = self.i
-            if i >= n:
-                raise ShellParseError("unterminated '${'")
-            c = s[i]
-            if c == "}":
-                self.i = i + 1
-                break
-            if c == "\\":
-                self.i = i + 2
-            elif c == "'" and not in_dq:
-                j = s.find("'", i + 1)
-                if j < 0:
-                    raise ShellParseError("unbalanced single quote")
-                self.i = j + 1
-            elif c == '"':
-                self.i = i + 1
-                nested += self._read_double_quoted('"')[1]
-            elif c == "$":
-                nested += self._read_dollar(in_dq=in_dq)[1]
-            elif c == "`":
-                nested += self._read_backticks(in_dq=in_dq)[1]
-            else:
-                self.i = i + 1
-        self._leave(False)
-        return nested
-
-    def _read_backticks(self, *, in_dq: bool) -> tuple[str, list[SimpleCommand]]:
-        s, n = self.s, self.n
-        start = self.i
-        j = start + 1
-        while True:
-            if j >= n:
-                raise ShellParseError("unbalanced backtick")
-            if s[j] == "\\":
-                j += 2
-            elif s[j] == "`":
-                break
-            else:
-                j += 1
-        self.i = j + 1
-        escapes = '\\\\`$"' if in_dq else "\\\\`$"
-        body = re.sub(f"\\\\([{escapes}])", r"\1", s[start + 1 : j])
-        sub = _Parser(
-            body,
-            max_depth=self.max_depth,
-            depth=self.depth + 1,
-            nest=self.nest + 1,
-            nested_in="``",
-            cwd=self.cwd,
-            exported=self.exported,
-        )
-        return s[start : j + 1], sub.run()
-
-    def _arith_end(self, j: int) -> int | None:
-        """End of ``((...))`` whose body starts at j, or None if the parentheses are not arithmetic."""
-        s = self.s
-        n = min(self.n, j + _MAX_ARITHMETIC)
-        depth = 0
-        while j < n:
-            c = s[j]
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                if depth == 0:
-                    return j + 2 if s.startswith(")", j + 1) else None
-                depth -= 1
-            j += 1
-        return None
-
-    # ---- what a finished simple command does to the shell -------------------------------------------
-
-    def _track_state(self, cmd: SimpleCommand) -> None:
-        argv = cmd.argv
-        if argv and argv[0] in ("builtin", "command") and len(argv) > 1:
-            argv = argv[1:]
-        if not argv:
-            for name, value in cmd.env.items():
-                self.shellvars[name] = value
-                if name in self.exported:
-                    self.exported[name] = value
-            return
-        name, args = argv[0], argv[1:]
-        if name == "cd":
-            i = 0
-            while i < len(args) and args[i].startswith("-") and args[i] != "-":
-                i += 1
-                if args[i - 1] == "--":
-                    break
-            target = args[i] if i < len(args) else "~"
-            new = self.oldcwd if target == "-" else _join_dir(self.cwd, target)
-            self.oldcwd, self.cwd = self.cwd, new
-        elif name == "pushd":
-            dirs = [a for a in args if not a.startswith(("-", "+")) or a == "-"]
-            if dirs:
-                self.dirstack = (*self.dirstack, self.cwd)
-                self.oldcwd, self.cwd = self.cwd, _join_dir(self.cwd, dirs[0])
-        elif name == "popd":
-            if self.dirstack:
-                self.oldcwd, self.cwd = self.cwd, self.dirstack[-1]
-                self.dirstack = self.dirstack[:-1]
-        elif name in ("export", "declare", "typeset", "local", "readonly", "unset"):
-            self._track_variables(name, args)
-
-    def _track_variables(self, name: str, args: list[str]) -> None:
-        flags = "".join(a[1:] for a in args if a.startswith("-"))
-        if name == "unset":
-            if self.conditional:
-                return
-            for arg in args:
-                if not arg.startswith("-"):
-                    self.exported.pop(arg, None)
-                    self.shellvars.pop(arg, None)
-            return
-        if name == "export" and "n" in flags:
-            if not self.conditional:
-                for arg in args:
-                    self.exported.pop(arg, None)
-            return
-        exporting = name == "export" or "x" in flags
-        for arg in args:
-            if arg.startswith(("-", "+")):
-                continue
-            var, eq, value = arg.partition("=")
-            var = var.rstrip("+")
-            if not _NAME.match(var):
-                continue
-            if eq:
-                self.shellvars[var] = value
-                if exporting or var in self.exported:
-                    self.exported[var] = value
-            elif exporting and var in self.shellvars:
-                self.exported[var] = self.shellvars[var]
+    # ---- shell code handed over as a string or on stdin --------------------------------------------
 
     def _sub_parse(self, text: str, label: str, outer: SimpleCommand) -> list[SimpleCommand]:
         env = {**outer.exported, **outer.env}
         env.update(unwrap(outer.argv)[2])
-        sub = _Parser(
+        sub = self._child(
             text,
-            max_depth=self.max_depth,
             depth=self.depth + 1,
             nest=self.nest + 1,
             nested_in=label,
@@ -1183,537 +636,19 @@ class _Parser:
         if not core:
             return []
         out: list[SimpleCommand] = []
-        for label, text in _shell_strings(core):
+        for label, text in shell_strings(core):
             out += self._sub_parse(text, label, cmd)
         return out
 
     def _shell_stdin(self, cmd: SimpleCommand, text: str) -> list[SimpleCommand]:
         """A heredoc or here-string fed to a bare ``bash``/``sh`` is a script; parse it too."""
         core = unwrap(cmd.argv)[0]
-        if not core or _basename(core[0]) not in _SHELLS:
+        if not core or basename(core[0]) not in SHELLS:
             return []
-        mode, _ = _shell_invocation(core)
+        mode, _ = shell_invocation(core)
         if mode != "stdin":
             return []
-        return self._sub_parse(text, f"{_basename(core[0])} <<", cmd)
-
-
-# --------------------------------------------------------------------------------------------------
-# Programs that run a string as shell code
-
-
-def _shell_invocation(core: list[str]) -> tuple[str, str | None]:
-    """How a shell is invoked: ("c", code), ("stdin", None) or ("file", None)."""
-    args = core[1:]
-    i = 0
-    has_c = False
-    reads_stdin = False
-    while i < len(args):
-        a = args[i]
-        if a in ("-", "--"):
-            i += 1
-            break
-        if a in ("--rcfile", "--init-file"):
-            i += 2
-            continue
-        if a.startswith("--"):
-            i += 1
-            continue
-        if a[:1] in ("-", "+") and len(a) > 1:
-            letters = a[1:]
-            has_c = has_c or "c" in letters
-            reads_stdin = reads_stdin or "s" in letters
-            # -o/-O take the option name as the next word.
-            i += 2 if letters[-1] in "oO" else 1
-            continue
-        break
-    rest = args[i:]
-    if has_c:
-        return ("c", rest[0]) if rest else ("file", None)
-    if reads_stdin or not rest:
-        return "stdin", None
-    return "file", None
-
-
-_TMUX_VALUE_OPTS = {
-    "new-session": "cefFnstxy",
-    "new": "cefFnstxy",
-    "new-window": "cefFnt",
-    "neww": "cefFnt",
-    "split-window": "cefFlpt",
-    "splitw": "cefFlpt",
-    "respawn-pane": "cet",
-    "respawnp": "cet",
-    "respawn-window": "cet",
-    "respawnw": "cet",
-    "run-shell": "dt",
-    "run": "dt",
-    "send-keys": "tN",
-    "send": "tN",
-}
-_TMUX_KEYS = frozenset({"Enter", "C-m", "KPEnter", "C-j"})
-
-
-def _shell_strings(core: list[str]) -> list[tuple[str, str]]:
-    base = _basename(core[0])
-    args = core[1:]
-    if base in _SHELLS:
-        mode, code = _shell_invocation(core)
-        return [(f"{base} -c", code)] if mode == "c" and code is not None else []
-    if base == "eval":
-        return [("eval", " ".join(args))] if args else []
-    if base == "sbatch":
-        for i, a in enumerate(args):
-            if a.startswith("--wrap="):
-                return [("sbatch --wrap", a[len("--wrap=") :])]
-            if a == "--wrap" and i + 1 < len(args):
-                return [("sbatch --wrap", args[i + 1])]
-        return []
-    if base == "watch":
-        i = 0
-        use_exec = False
-        while i < len(args) and args[i].startswith("-") and args[i] != "-":
-            a = args[i]
-            if a == "--":
-                i += 1
-                break
-            if a in ("-x", "--exec"):
-                use_exec = True
-            i += 2 if a in ("-n", "--interval", "-q", "--equexit") else 1
-        rest = args[i:]
-        if not rest:
-            return []
-        if use_exec:
-            import shlex
-
-            return [("watch", shlex.join(rest))]
-        return [("watch", " ".join(rest))]
-    if base == "tmux":
-        return _tmux_strings(args)
-    return []
-
-
-def _tmux_strings(args: list[str]) -> list[tuple[str, str]]:
-    i = 0
-    # Global options; -c runs a shell command directly, like `sh -c`.
-    while i < len(args) and args[i].startswith("-"):
-        a = args[i]
-        if a == "-c" and i + 1 < len(args):
-            return [("tmux", args[i + 1])]
-        i += 2 if a in ("-L", "-S", "-f", "-T") else 1
-    out: list[tuple[str, str]] = []
-    # tmux chains commands with a lone ";" argument.
-    chunks: list[list[str]] = [[]]
-    for a in args[i:]:
-        if a in (";", "\\;"):
-            chunks.append([])
-        else:
-            chunks[-1].append(a)
-    for chunk in chunks:
-        if not chunk or chunk[0] not in _TMUX_VALUE_OPTS:
-            continue
-        sub, rest = chunk[0], chunk[1:]
-        values = _TMUX_VALUE_OPTS[sub]
-        j = 0
-        literal = False
-        tmux_command = False
-        while j < len(rest) and rest[j].startswith("-") and len(rest[j]) > 1:
-            a = rest[j]
-            if a == "--":
-                j += 1
-                break
-            literal = literal or (sub in ("send-keys", "send") and "l" in a)
-            tmux_command = tmux_command or (sub in ("run-shell", "run") and "C" in a)
-            j += _short_width(a, values)
-        words = rest[j:]
-        if tmux_command or not words:
-            continue
-        if sub in ("send-keys", "send"):
-            if not literal:
-                words = [w for w in words if w not in _TMUX_KEYS]
-            if not words:
-                continue
-            out.append(("tmux send-keys", " ".join(words)))
-        else:
-            out.append(("tmux", " ".join(words)))
-    return out
-
-
-# --------------------------------------------------------------------------------------------------
-# Launcher wrappers
-
-
-def _short_width(option: str, short_values: str) -> int:
-    """Words taken by a short-option cluster: 2 when its value-taking letter ends the word."""
-    for k, ch in enumerate(option[1:], start=1):
-        if ch in short_values:
-            return 1 if k + 1 < len(option) else 2
-    return 1
-
-
-def _skip_options(args: list[str], i: int, short_values: str = "", long_values: frozenset[str] = frozenset()) -> int:
-    """Index of the first operand, GNU style: options first, ``--`` ends them."""
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            return i + 1
-        if not a.startswith("-") or a == "-":
-            return i
-        if a.startswith("--"):
-            i += 2 if "=" not in a and a in long_values else 1
-        else:
-            i += _short_width(a, short_values)
-    return len(args)
-
-
-_PYTHONISH = re.compile(r"(?:python|pypy|ipython)[0-9.]*[a-z]?(?:\.exe)?\Z|py\Z")
-
-
-def _looks_like_program(word: str) -> bool:
-    base = _basename(word)
-    return base.endswith(".py") or bool(_PYTHONISH.match(base)) or base in _SHELLS
-
-
-def _option_width(args: list[str], i: int, flags: frozenset[str]) -> int:
-    """Words taken by option args[i] of a launcher with too many options to list: unless it is a
-    known flag, an option takes the next word as its value, except when that word is clearly the
-    program to launch."""
-    a = args[i]
-    if "=" in a or a in flags:
-        return 1
-    nxt = args[i + 1] if i + 1 < len(args) else None
-    if nxt is None or nxt.startswith("-") or _looks_like_program(nxt):
-        return 1
-    return 2
-
-
-def _skip_guessing(args: list[str], i: int, flags: frozenset[str]) -> int:
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            return i + 1
-        if not a.startswith("-") or a == "-":
-            return i
-        i += _option_width(args, i, flags)
-    return len(args)
-
-
-# One peeled wrapper: (name as a user would say it, the argv it runs, environment it adds).
-_Step = tuple[str, list[str], dict[str, str]]
-
-_UV_LONG_VALUES = frozenset(
-    """--with --with-editable --with-requirements --python --env-file --extra --no-extra --group
-    --no-group --only-group --package --index --default-index --index-url --extra-index-url
-    --find-links --index-strategy --keyring-provider --resolution --prerelease --fork-strategy
-    --exclude-newer --exclude-newer-package --config-setting --config-settings-package --link-mode
-    --reinstall-package --refresh-package --upgrade-package --no-build-package --no-binary-package
-    --no-build-isolation-package --python-platform --cache-dir --color --directory --project
-    --config-file --allow-insecure-host --from""".split()
-)
-_UV_SHORT_VALUES = "piCPfw"
-
-_SIMPLE_WRAPPERS: dict[str, tuple[str, frozenset[str], int]] = {
-    # name: (short options taking a value, long options taking a value, operands before the command)
-    "nohup": ("", frozenset(), 0),
-    "timeout": ("sk", frozenset({"--signal", "--kill-after"}), 1),
-    "nice": ("n", frozenset({"--adjustment"}), 0),
-    "ionice": ("cnpPu", frozenset({"--class", "--classdata", "--pid", "--pgid", "--uid"}), 0),
-    "stdbuf": ("ioe", frozenset({"--input", "--output", "--error"}), 0),
-    "time": ("fo", frozenset({"--format", "--output"}), 0),
-    "exec": ("a", frozenset(), 0),
-    "setsid": ("", frozenset(), 0),
-    "caffeinate": ("tw", frozenset(), 0),
-    "doas": ("uC", frozenset(), 0),
-    "chrt": ("TPD", frozenset({"--sched-runtime", "--sched-period", "--sched-deadline"}), 1),
-    "taskset": ("", frozenset(), 1),
-    "unbuffer": ("", frozenset(), 0),
-}
-_SUDO_LONG_VALUES = frozenset(
-    "--user --group --close-from --chdir --host --prompt --role --type --command-timeout --other-user --chroot".split()
-)
-_RUN_SUBCOMMAND = {
-    # tool: (short options taking a value, long options taking a value), for `tool [opts] run [opts] cmd`
-    "pixi": ("e", frozenset({"--environment", "--manifest-path", "--color", "--concurrent-solves",
-                             "--concurrent-downloads", "--pypi-keyring-provider", "--auth-file"})),
-    "poetry": ("CP", frozenset({"--directory", "--project"})),
-    "pipenv": ("", frozenset({"--python"})),
-    "pdm": ("pL", frozenset({"--project", "--venv", "--lockfile"})),
-    "rye": ("", frozenset({"--pyproject"})),
-    "hatch": ("ep", frozenset({"--env", "--project", "--data-dir", "--cache-dir", "--config", "--color"})),
-    "conda": ("npa", frozenset({"--name", "--prefix", "--cwd", "--attach", "--label", "--env"})),
-    "mamba": ("npa", frozenset({"--name", "--prefix", "--cwd", "--attach", "--label", "--env"})),
-    "micromamba": ("npa", frozenset({"--name", "--prefix", "--cwd", "--attach", "--label", "--env"})),
-}
-_ACCELERATE_FLAGS = frozenset(
-    """--cpu --multi_gpu --tpu --use_deepspeed --use_fsdp --use_megatron_lm --use_xpu --debug -q
-    --quiet --no_python --same_network --tpu_use_cluster --tpu_use_sudo --downcast_bf16
-    --dynamo_use_fullgraph --dynamo_use_dynamic --enable_cpu_affinity -h --help""".split()
-)
-_TORCHRUN_FLAGS = frozenset("--standalone --no-python --no_python --run-path --run_path -h --help".split())
-_DEEPSPEED_FLAGS = frozenset(
-    """--no_python --no_local_rank --force_multi --bind_cores_to_rank --elastic_training
-    --no_ssh_check --save_pid --no_ssh -h --help""".split()
-)
-_MPIRUN_FLAGS = frozenset(
-    """--oversubscribe -oversubscribe --allow-run-as-root --tag-output -tag-output --timestamp-output
-    --report-bindings --display-map --display-allocation -v --verbose -q --quiet --noprefix --nolocal
-    -nolocal --use-hwthread-cpus -d --debug --bind-to-core""".split()
-)
-_SRUN_FLAGS = frozenset(
-    """--pty --exclusive --label --unbuffered --overcommit --quiet --verbose --exact --overlap --no-kill
-    --kill-on-bad-exit --oversubscribe --hold --multi-prog --spread-job --test-only --usage --help
-    --contiguous --disable-status --preserve-env --reboot --x11 --whole --use-min-nodes""".split()
-)
-_SRUN_SHORT_VALUES = "ABcCdDeGiJLmMnNopqrStTwWx"
-
-
-def _unwrap_distributed(name: str, args: list[str], flags: frozenset[str]) -> _Step | None:
-    # These launchers run a Python file (or, with -m/--module, a module) in every worker.
-    module = no_python = False
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            i += 1
-            break
-        if not a.startswith("-") or a == "-":
-            break
-        if a in ("-m", "--module"):
-            module = True
-            i += 1
-            continue
-        no_python = no_python or a in ("--no-python", "--no_python")
-        i += _option_width(args, i, flags)
-    rest = args[i:]
-    if not rest:
-        return None
-    if module and not no_python:
-        return name, ["python", "-m", *rest], {}
-    return name, rest, {}
-
-
-def _unwrap_env(args: list[str]) -> _Step | None:
-    import shlex
-
-    env: dict[str, str] = {}
-    args = list(args)
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            i += 1
-            break
-        if not a.startswith("-") or a == "-":
-            if a == "-":
-                i += 1
-                continue
-            break
-        if a in ("-S", "--split-string") or a.startswith(("-S", "--split-string=")):
-            if a in ("-S", "--split-string"):
-                text = args[i + 1] if i + 1 < len(args) else ""
-                width = 2
-            else:
-                text = a.split("=", 1)[1] if a.startswith("--") else a[2:]
-                width = 1
-            try:
-                words = shlex.split(text)
-            except ValueError:
-                words = text.split()
-            args[i : i + width] = words
-            continue
-        if a in ("-u", "--unset", "-C", "--chdir"):
-            i += 2
-            continue
-        i += 1
-    while i < len(args):
-        m = _ASSIGNMENT.match(args[i])
-        if not m or args[i][m.end() - 2 : m.end()] == "+=":
-            break
-        env[m.group(1)] = args[i][m.end() :]
-        i += 1
-    rest = args[i:]
-    if not rest:
-        return None
-    return "env", rest, env
-
-
-def _unwrap_once(core: list[str]) -> _Step | None:
-    base = _basename(core[0])
-    args = core[1:]
-    if base in _SIMPLE_WRAPPERS:
-        shorts, longs, operands = _SIMPLE_WRAPPERS[base]
-        if base == "taskset" and any(a.startswith("-") and "p" in a.lstrip("-") for a in args[:2]):
-            return None
-        i = _skip_options(args, 0, shorts, longs) + operands
-        rest = args[i:]
-        return (base, rest, {}) if rest else None
-    if base == "env":
-        return _unwrap_env(args)
-    if base == "command":
-        i = 0
-        while i < len(args) and args[i].startswith("-") and args[i] != "--":
-            if "v" in args[i] or "V" in args[i]:
-                return None  # `command -v x` looks x up instead of running it
-            i += 1
-        if i < len(args) and args[i] == "--":
-            i += 1
-        rest = args[i:]
-        return ("command", rest, {}) if rest else None
-    if base == "sudo":
-        i = 0
-        while i < len(args) and args[i].startswith("-") and args[i] != "-":
-            a = args[i]
-            if a == "--":
-                i += 1
-                break
-            if a in ("-l", "--list", "-e", "--edit", "-v", "--validate", "-V", "--version", "-K"):
-                return None  # lists, edits or validates instead of running a command
-            if a.startswith("--"):
-                i += 2 if "=" not in a and a in _SUDO_LONG_VALUES else 1
-            else:
-                i += _short_width(a, "ugCDhprtTUR")
-        env: dict[str, str] = {}
-        while i < len(args):
-            m = _ASSIGNMENT.match(args[i])
-            if not m:
-                break
-            env[m.group(1)] = args[i][m.end() :]
-            i += 1
-        rest = args[i:]
-        return ("sudo", rest, env) if rest else None
-    if base == "uv":
-        i = _skip_options(args, 0, _UV_SHORT_VALUES, _UV_LONG_VALUES)
-        if i < len(args) and args[i] == "run":
-            return _unwrap_uv_run("uv run", args[i + 1 :])
-        if i + 1 < len(args) and args[i] == "tool" and args[i + 1] == "run":
-            return _unwrap_uvx("uv tool run", args[i + 2 :])
-        return None
-    if base == "uvx":
-        return _unwrap_uvx("uvx", args)
-    if base in _RUN_SUBCOMMAND:
-        shorts, longs = _RUN_SUBCOMMAND[base]
-        i = _skip_options(args, 0, shorts, longs)
-        if i >= len(args) or args[i] != "run":
-            return None
-        i = _skip_options(args, i + 1, shorts, longs)
-        rest = args[i:]
-        if base == "hatch" and rest:
-            # `hatch run env:cmd` names the environment inline.
-            m = re.match(r"[A-Za-z0-9_.+-]+:(?!//)(.+)", rest[0])
-            if m:
-                rest = [m.group(1), *rest[1:]]
-        return (f"{base} run", rest, {}) if rest else None
-    if base == "accelerate":
-        if args[:1] != ["launch"]:
-            return None
-        return _unwrap_distributed("accelerate launch", args[1:], _ACCELERATE_FLAGS)
-    if base == "torchrun":
-        return _unwrap_distributed("torchrun", args, _TORCHRUN_FLAGS)
-    if base == "deepspeed":
-        return _unwrap_distributed("deepspeed", args, _DEEPSPEED_FLAGS)
-    if base in ("mpirun", "mpiexec"):
-        env = {}
-        for k, a in enumerate(args[:-1]):
-            if a == "-x":
-                m = _ASSIGNMENT.match(args[k + 1])
-                if m:
-                    env[m.group(1)] = args[k + 1][m.end() :]
-        i = _skip_guessing(args, 0, _MPIRUN_FLAGS)
-        rest = args[i:]
-        return (base, rest, env) if rest else None
-    if base == "srun":
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a == "--":
-                i += 1
-                break
-            if not a.startswith("-") or a == "-":
-                break
-            if a.startswith("--"):
-                i += 1 if "=" in a or a in _SRUN_FLAGS else _option_width(args, i, _SRUN_FLAGS)
-            else:
-                i += _short_width(a, _SRUN_SHORT_VALUES)
-        rest = args[i:]
-        return ("srun", rest, {}) if rest else None
-    if base == "screen":
-        seen = ""
-        i = 0
-        while i < len(args) and args[i].startswith("-") and len(args[i]) > 1:
-            a = args[i]
-            if a == "--":
-                i += 1
-                break
-            if a[1:].startswith(("X", "r", "R", "x", "ls", "list", "wipe")):
-                return None  # talks to an existing session instead of starting a command
-            seen += a[1:]
-            i += _short_width(a, "ScehpstT")
-        rest = args[i:]
-        detached = "m" in seen and ("d" in seen or "D" in seen)
-        return ("screen -dm" if detached else "screen", rest, {}) if rest else None
-    return None
-
-
-def _unwrap_uv_run(name: str, args: list[str]) -> _Step | None:
-    i = 0
-    module = False
-    script = False
-    while i < len(args):
-        a = args[i]
-        if a == "--":
-            i += 1
-            break
-        if not a.startswith("-") or a == "-":
-            break
-        if a in ("-m", "--module"):
-            module = True
-        elif a in ("-s", "--script"):
-            script = True
-        if a.startswith("--"):
-            i += 2 if "=" not in a and a in _UV_LONG_VALUES else 1
-            continue
-        i += _short_width(a, _UV_SHORT_VALUES)
-    rest = args[i:]
-    if not rest:
-        return None
-    # uv runs these with Python itself; spell that out so callers see an ordinary interpreter call.
-    if module:
-        return name, ["python", "-m", *rest], {}
-    if rest[0] == "-" or (script and not rest[0].endswith(".py")):
-        return name, ["python", *rest], {}
-    return name, rest, {}
-
-
-def _unwrap_uvx(name: str, args: list[str]) -> _Step | None:
-    i = _skip_options(args, 0, _UV_SHORT_VALUES, _UV_LONG_VALUES)
-    rest = args[i:]
-    if not rest:
-        return None
-    tool = rest[0].split("@", 1)[0] if not rest[0].startswith("@") else rest[0]
-    return name, [tool, *rest[1:]], {}
-
-
-def unwrap(argv: list[str]) -> tuple[list[str], list[str], dict[str, str]]:
-    """Strip launcher wrappers (``nohup``, ``timeout 600``, ``env X=1``, ``uv run``, ``torchrun``...).
-
-    Returns ``(core_argv, wrappers_seen, env_from_wrappers)``; wrappers are named as a user would say
-    them ("nohup", "uv run", "accelerate launch").  When uv, torchrun or accelerate would start Python
-    with ``-m`` (or read stdin), the core argv spells out ``python`` so callers see a plain
-    interpreter call.  Never raises: anything unrecognised is left in the core argv.
-    """
-    core = list(argv)
-    wrappers: list[str] = []
-    env: dict[str, str] = {}
-    for _ in range(32):
-        if not core:
-            break
-        step = _unwrap_once(core)
-        if step is None:
-            break
-        name, core, extra = step
-        wrappers.append(name)
-        env.update(extra)
-    return core, wrappers, env
+        return self._sub_parse(text, f"{basename(core[0])} <<", cmd)
 
 
 def split_commands(command: str, *, max_depth: int = 5) -> list[SimpleCommand]:

@@ -12,6 +12,11 @@ import json
 import os
 from pathlib import Path
 
+# typing.TYPE_CHECKING without importing typing, which the hook path avoids.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 def load_yaml_cached(path: Path, state: Path) -> Any:
     path = Path(path)
@@ -25,6 +30,7 @@ def load_yaml_cached(path: Path, state: Path) -> Any:
             return cached["data"]
     except (OSError, ValueError):
         pass
+    # PyYAML only on a miss: that is the point of the cache.
     from labrails.core.yamlfile import load_yaml
 
     data = load_yaml(path, what=path.name)

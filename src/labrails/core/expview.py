@@ -1,0 +1,120 @@
+"""A cheap, read-only view of one experiment's state: config, spec, approvals, registry, code version.
+
+Every file is read at most once per view, and YAML comes through the JSON cache of
+:mod:`labrails.core.yamlcache`. The guard builds a view for every agent command aimed at an experiment,
+so each reader imports what it reads with (pathlib, the YAML cache, the spec parser, git) when first
+called: together they cost as much as the rest of a decision, and most decisions need one or two.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+# typing.TYPE_CHECKING without importing typing, which the hook path avoids.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from labrails.core.spec import Spec
+
+
+def find_experiment_root(start: str) -> str | None:
+    """The nearest folder at or above ``start`` with a .labrails/ or both spec.yaml and config.yaml."""
+    here = os.path.abspath(start)
+    while True:
+        if os.path.isdir(os.path.join(here, ".labrails")) or (
+            os.path.isfile(os.path.join(here, "spec.yaml")) and os.path.isfile(os.path.join(here, "config.yaml"))
+        ):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+class ExperimentView:
+    """What the guard (and the policy) need to know about one experiment, read lazily and once."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.state = os.path.join(root, ".labrails")
+        self._config = self._spec = self._registry = None
+        self._spec_loaded = self._config_loaded = False
+        self._code_version = None
+
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.root, *parts)
+
+    @property
+    def config_path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.path("config.yaml"))
+
+    @property
+    def config_data(self) -> Any:
+        if not self._config_loaded:
+            self._config_loaded = True
+            from pathlib import Path
+
+            from labrails.core.yamlcache import load_yaml_cached
+
+            path = self.path("config.yaml")
+            self._config = load_yaml_cached(Path(path), Path(self.state)) if os.path.isfile(path) else None
+        return self._config
+
+    @property
+    def profiles(self) -> list[str]:
+        data = self.config_data
+        return list((data or {}).get("profiles") or {}) if isinstance(data, dict) else []
+
+    @property
+    def spec(self) -> Spec | None:
+        if not self._spec_loaded:
+            self._spec_loaded = True
+            path = self.path("spec.yaml")
+            if os.path.isfile(path):
+                from pathlib import Path
+
+                from labrails.core.spec import parse_spec, sha256_of
+                from labrails.core.yamlcache import load_yaml_cached
+
+                raw = load_yaml_cached(Path(path), Path(self.state))
+                self._spec = parse_spec(raw if isinstance(raw, dict) else {}, Path(path), sha256_of(Path(path)))
+        return self._spec
+
+    def approvals(self) -> dict:
+        spec = self.spec
+        if spec is None:
+            return {}
+        from labrails.core.approvals import valid_approvals
+
+        return valid_approvals(self.state, spec.sha256)
+
+    @property
+    def registry_rows(self) -> dict:
+        if self._registry is None:
+            path = os.path.join(self.state, "registry.json")
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    self._registry = (json.load(fh) or {}).get("runs", {})
+            except FileNotFoundError:
+                self._registry = {}
+        return self._registry
+
+    def code_version(self, script: str) -> str:
+        if self._code_version is None:
+            from pathlib import Path
+
+            from labrails.core.snapshot import code_version, git_state
+
+            self._code_version = code_version(git_state(Path(self.root)), Path(script))
+        return self._code_version
+
+    def config_sha(self) -> str:
+        import hashlib  # loads OpenSSL; only the de-risk rule needs it
+
+        with open(self.path("config.yaml"), "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()

@@ -1,0 +1,330 @@
+"""The guard's rules, in the order they are checked: the table :data:`RULES` at the end of this module.
+
+Each rule is a check that returns why the agent may not go ahead (one or two sentences it can act on),
+or None. A check looks at one thing of its scope at a time:
+
+- ``command``: the tool call as a whole (a Bash command that could not be parsed)
+- ``path``:    one path a Bash command or a file tool (Edit, Write...) would write
+- ``launch``:  one program a Bash command starts (see :mod:`labrails.guard.shell.launches`)
+- ``sweep``:   one ``labrails sweep`` a Bash command starts
+- ``run``:     one launch of an experiment's script with a profile (see :mod:`labrails.guard.runs`)
+
+The engine walks the table in order; consecutive rules of one scope are tried together on each thing
+of that scope, and the first refusal decides. What only runs need (the config resolver, the
+synthetic-data scanner) is imported inside the check that uses it: most commands never get that far.
+
+To add a rule: write its check here (``(thing, request) -> reason | None``), add a row to ``RULES``
+where it should be tried, and add a case to the guard's corpus. A rule about whether a run may start
+at all (whoever starts it) belongs in :mod:`labrails.core.policy`, with a check here that calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from labrails.core.expview import ExperimentView, find_experiment_root
+from labrails.core.identity import run_identity
+from labrails.core.policy import DERISK, derisk_blocker, pending_checkpoints
+from labrails.guard.runs import launch_text, option_value, resolve_path
+from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN, SPEC_MARKER, STATE_DIR, STATE_MARKERS
+
+# typing.TYPE_CHECKING without importing typing, which the hook path avoids.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from labrails.guard.engine import Request, Written
+    from labrails.guard.runs import RunLaunch
+    from labrails.guard.shell.launches import Launch
+
+SYNTHETIC_FLAGS = re.compile(
+    r"^--?(synthetic|synthetic[-_]data|use[-_]synthetic|fake|fake[-_]data|dummy|dummy[-_]data|random[-_]data|mock[-_]data|toy[-_]data)(=(1|true|yes|on))?$",
+    re.I,
+)
+SYNTHETIC_VALUES = re.compile(r"^(synthetic|fake|dummy|random|mock|toy|generated)([-_].*)?$", re.I)
+DATA_OPTIONS = {"--data", "--dataset", "--data-source", "--source", "--data_source", "--data-mode"}
+SYNTHETIC_ENV = re.compile(r"^(LABRAILS_)?(SYNTHETIC|USE_SYNTHETIC|SYNTHETIC_DATA|FAKE_DATA|DUMMY_DATA|MOCK_DATA|USE_FAKE_DATA)$", re.I)
+TRUTHY = {"1", "true", "yes", "on", "y"}
+MAY_LAUNCH = re.compile(MAY_LAUNCH_PATTERN, re.I)
+DEFAULT_TIMEOUT_MS = 120_000
+_APPROVAL_API = ("labrails.core.approvals", "from labrails.core import approvals", "approvals.approve(")
+_REAL_DATA_FIX = ("Full runs must use the real dataset declared in spec.yaml; if it cannot be loaded, stop and tell the human "
+                  "instead of substituting generated data.")
+
+
+# --------------------------------------------------------------------------- command
+def unparseable_command(request: Request, _: Request) -> str | None:
+    command = request.command
+    if request.parse_error is None:
+        return None
+    if MAY_LAUNCH.search(command) or STATE_DIR in command or SPEC_MARKER in command:
+        return (f"labrails could not parse this command ({request.parse_error}) and it may launch a run or touch protected files, "
+                "so it is blocked. Write it more simply (one command per line, balanced quotes).")
+    return None
+
+
+# --------------------------------------------------------------------------- paths written
+def writes_state(written: Written, _: Request) -> str | None:
+    if written.path is None:
+        code = written.inline_code
+        if STATE_DIR in code or SPEC_MARKER in code:
+            return "inline Python that labrails cannot parse mentions .labrails/ or spec.yaml; the agent may not write there."
+        return None
+    target = written.path
+    if STATE_DIR in target.replace("\\", "/").split("/"):
+        return (f"{target} is labrails' own state (registry, approvals); it is never edited by hand or by the agent. "
+                "Use the labrails commands; approvals come only from the human's terminal.")
+    return None
+
+
+def writes_approved_spec(written: Written, _: Request) -> str | None:
+    target = written.path
+    if target is None or os.path.basename(target) not in ("spec.yaml", "spec.yml"):
+        return None
+    root = os.path.dirname(target)
+    if not os.path.isdir(os.path.join(root, STATE_DIR)):
+        return None
+    try:
+        approved = ExperimentView(root).approvals()
+    except Exception:
+        approved = {"?": True}  # unreadable approvals: treat the spec as locked
+    if approved:
+        return (f"{target} has been approved by the human ({', '.join(sorted(approved))}); the agent may not change it. "
+                "Describe the change you need and ask the human to edit and re-approve it.")
+    return None
+
+
+# --------------------------------------------------------------------------- launches
+def _code_of(launch: Launch, request: Request) -> str | None:
+    """The Python a launch runs (inline, or a script inside an experiment), read once per request.
+
+    Writes through a script file are invisible to the shell parser, so the code itself is read.
+    """
+    key = ("code", id(launch))
+    if key not in request.memo:
+        request.memo[key] = _read_code(launch, request.cwd)
+    return request.memo[key]
+
+
+def _read_code(launch: Launch, cwd: str) -> str | None:
+    code = launch.inline_code
+    if code is None and launch.kind == "script" and launch.script:
+        path = resolve_path(cwd, launch.cwd, launch.script)
+        if find_experiment_root(os.path.dirname(path)) is None:
+            return None
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                code = fh.read(1_000_000)
+        except OSError:
+            return None
+    return code
+
+
+def calls_approval_api(launch: Launch, request: Request) -> str | None:
+    code = _code_of(launch, request)
+    if code and any(marker in code for marker in _APPROVAL_API):
+        return ("this Python calls labrails' approval API; only the human approves spec checkpoints, with "
+                "`labrails approve PHASE` in their own terminal. Tell them what is ready for review.")
+    return None
+
+
+def code_names_state(launch: Launch, request: Request) -> str | None:
+    # Reading the registry is what `labrails runs` is for.
+    code = _code_of(launch, request)
+    if code and any(marker in code for marker in STATE_MARKERS):
+        return ("this Python refers to labrails' state files (.labrails/, approvals.json, registry.json), which "
+                "the agent may not touch. Use `labrails runs` and `labrails status` to read them.")
+    return None
+
+
+def runs_labrails_approve(launch: Launch, _: Request) -> str | None:
+    if launch.kind == "labrails" and launch.args[:1] == ["approve"]:
+        return ("only the human approves spec checkpoints, in their own terminal. Tell them what is ready for review "
+                "and ask them to run `labrails approve " + (launch.args[1] if len(launch.args) > 1 else "PHASE") + "`.")
+    return None
+
+
+def sweep_in_foreground(launch: Launch, request: Request) -> str | None:
+    if "--dry-run" in launch.args or "--help" in launch.args or launch.background or request.tool_input.get("run_in_background"):
+        return None
+    return ("a sweep runs many full runs and would be killed by the Bash tool's timeout part-way. "
+            "Run `labrails sweep ... --dry-run` first, then launch it with run_in_background (or `nohup ... &`) and "
+            "follow its sweeps/<...>/sweep.json; a re-run resumes where it stopped.")
+
+
+# --------------------------------------------------------------------------- runs
+def checkpoint_pending(run: RunLaunch, _: Request) -> str | None:
+    spec = run.exp.spec
+    if spec is None or not spec.phases:
+        return None
+    phase = spec.phase_of(launch_text(run))
+    if phase is None:
+        return None
+    pending = pending_checkpoints(spec, phase, run.exp.approvals())
+    if pending:
+        return (f"'{launch_text(run)}' belongs to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' "
+                "is not approved yet. Stop here and show the human what they need to review (the diff of data and evaluation code, "
+                f"the data declaration, the review); they approve with `labrails approve {pending[0]}` in their own terminal.")
+    return None
+
+
+def _synthetic_allowed(run: RunLaunch) -> bool:
+    spec = run.exp.spec
+    allowed = spec.synthetic_allowed_in if spec is not None else (DERISK,)
+    return run.profile in allowed
+
+
+def synthetic_flag(run: RunLaunch, _: Request) -> str | None:
+    if _synthetic_allowed(run):
+        return None
+    label = run.profile or "non-de-risk"
+    for arg in run.args:
+        if SYNTHETIC_FLAGS.match(arg):
+            return f"'{arg}' asks for synthetic data in a {label} run. {_REAL_DATA_FIX}"
+    for option in DATA_OPTIONS:
+        value = option_value(run.args, option)
+        if value and SYNTHETIC_VALUES.match(value):
+            return f"'{option} {value}' asks for synthetic data in a {label} run. {_REAL_DATA_FIX}"
+    for key, value in run.env.items():
+        if SYNTHETIC_ENV.match(key) and str(value).strip().lower() in TRUTHY:
+            return f"the environment sets {key}={value} for a {label} run. {_REAL_DATA_FIX}"
+    return None
+
+
+def synthetic_config(run: RunLaunch, _: Request) -> str | None:
+    if _synthetic_allowed(run):
+        return None
+    data = run.exp.config_data
+    if isinstance(data, dict) and run.profile:
+        from labrails.core.config import deep_merge
+
+        base = {k: v for k, v in data.items() if k != "profiles"}
+        resolved = deep_merge(base, (data.get("profiles") or {}).get(run.profile) or {})
+        hit = _synthetic_in_config(resolved)
+        if hit:
+            return f"config.yaml makes the '{run.profile}' profile use synthetic data ({hit}). {_REAL_DATA_FIX}"
+    return None
+
+
+def _synthetic_in_config(values, prefix: str = "") -> str | None:
+    if isinstance(values, dict):
+        for key, value in values.items():
+            where = f"{prefix}.{key}" if prefix else str(key)
+            k = str(key).lower()
+            if k in ("synthetic", "use_synthetic", "synthetic_data", "fake_data", "dummy_data") and value is True:
+                return f"{where}: true"
+            if k in ("dataset", "source", "data_source", "kind", "type") and isinstance(value, str) and SYNTHETIC_VALUES.match(value):
+                return f"{where}: {value}"
+            found = _synthetic_in_config(value, where)
+            if found:
+                return found
+    return None
+
+
+def synthetic_code(run: RunLaunch, _: Request) -> str | None:
+    if _synthetic_allowed(run):
+        return None
+    # The scanner parses the script and the local modules it imports: only for runs that need it.
+    from labrails.guard.synthscan import scan_script
+
+    findings = scan_script(run.script, root=run.exp.root)
+    if not findings:
+        return None
+    f = findings[0]
+    where = os.path.relpath(f.path, run.exp.root) if os.path.isabs(f.path) else f.path
+    if f.rule == "unparseable":
+        return (f"{where} cannot be parsed, so labrails cannot check it for generated data; fix the syntax error "
+                f"at line {f.line} first (a de-risk run will show it).")
+    more = f" (+{len(findings) - 1} more)" if len(findings) > 1 else ""
+    return (f"{where}:{f.line} fabricates data ({f.rule}: `{f.snippet}`){more}. {f.message} "
+            f"Generated data is allowed only inside a de-risk branch; {_REAL_DATA_FIX}")
+
+
+def derisk_first(run: RunLaunch, _: Request) -> str | None:
+    return derisk_blocker(run.exp, run.script, run.profile)
+
+
+def identical_run(run: RunLaunch, _: Request) -> str | None:
+    if run.profile is None or "--force" in run.args:
+        return None
+    data = run.exp.config_data
+    if not isinstance(data, dict):
+        return None
+    from labrails.core.config import resolve, script_name
+
+    overrides = None
+    raw = run.env.get("LABRAILS_OVERRIDES")
+    if raw:
+        try:
+            overrides = json.loads(raw)
+        except ValueError:
+            return None  # the run itself will refuse malformed overrides with a clear error
+    try:
+        resolved = resolve(run.exp.config_path, run.profile, overrides, data=data,
+                           script=script_name(run.script, run.exp.root))
+    except Exception:
+        return None  # an invalid config fails loudly at run start; not the guard's job
+    identity = run_identity(resolved.hash, run.exp.code_version(run.script))
+    for row in run.exp.registry_rows.values():
+        if row.get("identity") == identity and row.get("status") == "completed":
+            earlier = run.exp.path("runs", row["run"])
+            if os.path.isdir(earlier):
+                return (f"an identical run (same config, same code: {identity}) already completed; its results are in "
+                        f"{earlier}. Read them, change the config or code for a new question, or pass --force to repeat it on purpose.")
+    return None
+
+
+def run_in_foreground(run: RunLaunch, request: Request) -> str | None:
+    tool_input = request.tool_input
+    if run.profile in (None, DERISK):
+        return None
+    if run.launch.background or tool_input.get("run_in_background"):
+        return None
+    timeout = tool_input.get("timeout")
+    budget = None
+    data = run.exp.config_data
+    if isinstance(data, dict):
+        budget = ((data.get("profiles") or {}).get(run.profile) or {}).get("budget_seconds")
+    if isinstance(budget, (int, float)) and budget * 1000 <= (timeout or DEFAULT_TIMEOUT_MS):
+        return None
+    if timeout is not None and (budget is None or timeout >= float(budget) * 1000):
+        return None
+    need = f"{int(budget)} s" if isinstance(budget, (int, float)) else "longer than the default 2 minutes"
+    return (f"this {run.profile} run may take {need}, but it would run in the foreground under the Bash tool's "
+            "timeout and be killed part-way. Launch it with run_in_background (or `nohup ... &`) and follow "
+            "runs/<run>/logs/train.log, or pass a timeout that covers its budget.")
+
+
+# --------------------------------------------------------------------------- the table
+class Rule:
+    __slots__ = ("name", "scope", "description", "check")
+
+    def __init__(self, name: str, scope: str, description: str, check: Callable[..., str | None]):
+        self.name, self.scope, self.description, self.check = name, scope, description, check
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name!r}, {self.scope!r})"
+
+
+RULES = (
+    Rule("parse-error", "command", "a command that may launch a run or touch protected files but cannot be parsed (fail closed)",
+         unparseable_command),
+    Rule("protected-state", "path", "writes into an experiment's .labrails/ (registry, approvals) by any means", writes_state),
+    Rule("approved-spec", "path", "writes to a spec.yaml that has approvals (only the human edits an approved spec)",
+         writes_approved_spec),
+    Rule("human-approval", "launch", "Python that calls labrails' approval API", calls_approval_api),
+    Rule("protected-state", "launch", "Python (inline, or a script in an experiment) that names labrails' state files",
+         code_names_state),
+    Rule("human-approval", "launch", "`labrails approve` run by the agent", runs_labrails_approve),
+    Rule("foreground-run", "sweep", "`labrails sweep` in the foreground, where the Bash tool's timeout would kill it",
+         sweep_in_foreground),
+    Rule("checkpoint", "run", "a command of a phase whose earlier checkpoint the human has not approved", checkpoint_pending),
+    Rule("synthetic-flag", "run", "a non-de-risk run launched with a synthetic-data flag or environment variable", synthetic_flag),
+    Rule("synthetic-config", "run", "a non-de-risk profile whose config asks for synthetic data", synthetic_config),
+    Rule("synthetic-code", "run", "the launched script (or a local module it imports) fabricates its dataset", synthetic_code),
+    Rule("derisk-first", "run", "a non-de-risk run with no passing de-risk run on the current code and config", derisk_first),
+    Rule("identical-run", "run", "a run whose identity (config + code) already completed", identical_run),
+    Rule("foreground-run", "run", "a long run in the foreground under the Bash tool's default timeout", run_in_foreground),
+)
