@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import read_json, write_json
 from labrails.core.liveness import is_crashed
-from labrails.core.schema import ANY, BOOL, INT, LIST, MAP, NULL, NUMBER, TEXT, Key, Map, validate
+from labrails.core.schema import BOOL, INT, LIST, MAP, NULL, NUMBER, TEXT, Key, Map, validate
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
