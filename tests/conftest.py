@@ -24,7 +24,9 @@ def experiment(tmp_path):
     """A fresh experiment (as `labrails new` makes it) with the tiny test script copied in."""
     import labrails
 
-    exp = labrails.new_experiment(tmp_path / "exp", hypothesis="the tiny script completes", success=["it completes"])
+    # The cartography template: its config.yaml has the cartography section the sweep's rules read.
+    exp = labrails.new_experiment(tmp_path / "exp", hypothesis="the tiny script completes", success=["it completes"],
+                                  template="cartography")
     shutil.copy(FIXTURES / "tiny_run.py", exp.root / "tiny_run.py")
     return exp
 
