@@ -39,8 +39,8 @@ import math
 import re
 import string
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -132,8 +132,7 @@ def stratified_subset(train_ids, y, fraction, seed):
     return np.sort(kept)
 
 
-@dataclass
-class Data:
+class Data(NamedTuple):
     """Prompts, answers and cultivar names of each part of the split; ``prompts`` holds every wine's."""
 
     prompts: list[str]
@@ -310,13 +309,13 @@ def evaluate(model, prompts, answers, labels, classes, cfg, device):
 # generated and parsed (loss alone does not say the answers can be read), a checkpoint is saved, and
 # early stopping watches the val loss.
 
-@dataclass
 class Loop:
     """Where training stands; a resumed run starts after the step its checkpoint recorded."""
 
-    step: int = 0                  # the last step completed
-    best_val: float = math.inf
-    bad_evals: int = 0             # evaluations since the val loss last improved
+    def __init__(self, step: int = 0, best_val: float = math.inf, bad_evals: int = 0):
+        self.step = step               # the last step completed
+        self.best_val = best_val
+        self.bad_evals = bad_evals     # evaluations since the val loss last improved
 
 
 def resume_or_start(run, model, opt, device) -> Loop:

@@ -22,8 +22,8 @@ order: run -> data -> model -> training loop -> test -> outputs and review. Edit
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -90,8 +90,7 @@ def stratified_subset(train_ids, y, fraction, seed):
     return np.sort(kept)
 
 
-@dataclass
-class Data:
+class Data(NamedTuple):
     """The arrays each stage uses; the ids are row numbers of the bundled dataset."""
 
     train_ids: np.ndarray
@@ -155,14 +154,14 @@ def describe_metrics(run):
 # training: mini-batches in a seeded shuffled order, gradient accumulation, a val evaluation and a
 # checkpoint every epoch, early stopping on val loss.
 
-@dataclass
 class Loop:
-    """Where training stands; a resumed run starts from the epoch its checkpoint recorded."""
+    """Where training stands; a resumed run starts after the epoch its checkpoint recorded."""
 
-    epoch: int = 0                 # the last epoch completed
-    step: int = 0
-    best_val: float = math.inf
-    bad_epochs: int = 0            # epochs since the val loss last improved
+    def __init__(self, epoch: int = 0, best_val: float = math.inf, bad_epochs: int = 0):
+        self.epoch = epoch             # the last epoch completed
+        self.step = 0                  # counted from this run's start, also when resumed
+        self.best_val = best_val
+        self.bad_epochs = bad_epochs   # epochs since the val loss last improved
 
 
 def resume_or_start(run, model, opt, device) -> Loop:

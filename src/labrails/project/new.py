@@ -14,8 +14,9 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+from labrails import __version__
 from labrails.core.errors import LabrailsError
-from labrails.core.experiment import STATE_DIR, Experiment
+from labrails.core.experiment import STATE_DIR, Experiment, find_experiment
 from labrails.core.resources import resource, source_checkout
 from labrails.core.templating import render
 
@@ -49,8 +50,6 @@ def labrails_requirement() -> tuple[str, str | None]:
     checkout = source_checkout()
     if checkout is not None:
         return "labrails", f'labrails = {{ path = "{checkout.as_posix()}", editable = true }}'
-    from labrails import __version__
-
     return f"labrails>={__version__}", None
 
 
@@ -88,8 +87,6 @@ def new_experiment(path: Path | str, *, hypothesis: str | None = None, success: 
             path=path,
             fix="pick a new name, or add a run to that experiment instead (uv run train.py <name>)",
         )
-    from labrails.core.experiment import find_experiment
-
     enclosing = find_experiment(path.parent, required=False)
     if enclosing is not None:
         raise LabrailsError(
