@@ -29,7 +29,8 @@ Setting it up (the experiment's config.yaml holds this script's profiles):
     cd wine-llm && uv run predict.py de-risk
 
 Config: the experiment's config.yaml (shipped as scaffold/predict_config.yaml). This file reads top to bottom:
-config -> data and prompts -> model -> training loop -> generation and parsing -> outputs.
+the script's fixed choices, the pieces (data and prompts, model, training, generation and parsing, test),
+then main(), which runs them in order: run -> data -> model -> training loop -> test -> outputs and review.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import re
 import string
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -48,23 +50,38 @@ import typer
 
 import labrails
 
-HERE = Path(__file__).resolve().parent
+# -----------------------------------------------------------------------------
+# Fixed choices. The knobs a run may change live in config.yaml (sections data, model, optim, train,
+# generate), where a profile or a sweep can override them and the run's identity records them; what is
+# here is part of the code, so changing it changes the run's code version.
+# I/O
+HERE = Path(__file__).resolve().parent      # the experiment: config.yaml, the split file, runs/
+DATA_SOURCE = "sklearn.datasets.load_wine"  # recorded in data.json; spec.yaml names the same source
+TEMPLATE = "wine-v1"                        # the input_id of every generation in the drill-down
+# data: (name in the prompt, fixed-width format). Every prompt gets the same layout, so each measurement
+# sits at the same character position: a model this small learns far faster when it need not search for it.
+MEASUREMENTS = (
+    ("alcohol", "5.2f"), ("malic_acid", "4.2f"), ("ash", "4.2f"), ("alcalinity", "4.1f"), ("magnesium", "3.0f"),
+    ("phenols", "4.2f"), ("flavanoids", "4.2f"), ("nonflavanoid", "4.2f"), ("proanthocyanins", "4.2f"),
+    ("color", "5.2f"), ("hue", "4.2f"), ("od280", "4.2f"), ("proline", "4.0f"),
+)
+ANSWER = re.compile(r"Answer:\s*(\w+)")    # what the parser reads out of a generation
+# model: a GPT-style decoder over characters. The vocabulary is fixed in advance (printable ASCII), so
+# the model can write anything, including answers that do not parse.
+PAD = "\x00"
+VOCAB = PAD + "".join(sorted(set(string.printable) - set("\t\r\x0b\x0c")))
+STOI = {c: i for i, c in enumerate(VOCAB)}
+# optimizer and training
+GRAD_CLIP = 1.0                             # max gradient norm per step: one bad batch cannot undo training
+MIN_IMPROVEMENT = 1e-4                      # a val loss must beat the best by this much to count
+# system: config.yaml's train.device; "auto" takes a GPU when there is one
+
 app = typer.Typer(add_completion=False)
 
 
 # -----------------------------------------------------------------------------
 # data and prompts: one wine is one unit of independence, so the split is per wine, stratified by
 # cultivar, saved once to the split file and reused by every later run.
-
-# (name in the prompt, fixed-width format). Every prompt gets the same layout, so each measurement sits
-# at the same character position: a model this small learns far faster when it need not search for it.
-MEASUREMENTS = (
-    ("alcohol", "5.2f"), ("malic_acid", "4.2f"), ("ash", "4.2f"), ("alcalinity", "4.1f"), ("magnesium", "3.0f"),
-    ("phenols", "4.2f"), ("flavanoids", "4.2f"), ("nonflavanoid", "4.2f"), ("proanthocyanins", "4.2f"),
-    ("color", "5.2f"), ("hue", "4.2f"), ("od280", "4.2f"), ("proline", "4.0f"),
-)
-TEMPLATE = "wine-v1"  # the input_id of every generation in the drill-down
-
 
 def load_wine_table():
     from sklearn.datasets import load_wine
@@ -81,9 +98,6 @@ def render_prompt(measurements) -> str:
 
 def render_answer(label: str) -> str:
     return f"Answer: {label}\n"
-
-
-ANSWER = re.compile(r"Answer:\s*(\w+)")
 
 
 def parse_answer(generation: str, classes) -> str | None:
@@ -118,14 +132,47 @@ def stratified_subset(train_ids, y, fraction, seed):
     return np.sort(kept)
 
 
+class Data(NamedTuple):
+    """Prompts, answers and cultivar names of each part of the split; ``prompts`` holds every wine's."""
+
+    prompts: list[str]
+    train_ids: np.ndarray
+    tr_p: list[str]
+    tr_a: list[str]
+    va_p: list[str]
+    va_a: list[str]
+    va_y: list[str]
+    test_ids: np.ndarray
+    te_p: list[str]
+    te_y: list[str]
+    classes: list[str]
+
+
+def to_prompts(X, y, classes, train_ids, split):
+    prompts = [render_prompt(x) for x in X]
+    answers = [render_answer(classes[c]) for c in y]
+
+    def pick(rows):
+        return [prompts[i] for i in rows], [answers[i] for i in rows], [classes[y[i]] for i in rows]
+
+    (tr_p, tr_a, _), (va_p, va_a, va_y), (te_p, _, te_y) = pick(train_ids), pick(split["val"]), pick(split["test"])
+    return Data(prompts, train_ids, tr_p, tr_a, va_p, va_a, va_y, split["test"], te_p, te_y, classes)
+
+
+def record_data(run, cfg, X, y, data, split_path):
+    """data.json: where the data came from, its fingerprint, and what each split holds."""
+    fraction = cfg["data"]["train_fraction_used"]
+    run.record_data(
+        source=DATA_SOURCE, fingerprint_of=(X, y),
+        rows={"train": len(data.train_ids), "val": len(data.va_p), "test": len(data.test_ids)},
+        class_counts={data.classes[c]: int(n) for c, n in zip(*np.unique(y[data.train_ids], return_counts=True))},
+        subset=None if fraction >= 1 else f"stratified {fraction:.0%} of the training split",
+        split_file=split_path,
+    )
+
+
 # -----------------------------------------------------------------------------
-# model: a GPT-style decoder over characters. The vocabulary is fixed in advance (printable ASCII), so
-# the model can write anything, including answers that do not parse.
-
-PAD = "\x00"
-VOCAB = PAD + "".join(sorted(set(string.printable) - set("\t\r\x0b\x0c")))
-STOI = {c: i for i, c in enumerate(VOCAB)}
-
+# model: a GPT-style decoder over characters.
 
 def encode(text: str) -> list[int]:
     return [STOI[c] for c in text]
@@ -195,6 +242,21 @@ def answer_loss(model, prompts, answers, device):
     return losses[scored[:, 1:]].mean()
 
 
+def pick_device(setting: str) -> torch.device:
+    if setting == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(setting)
+
+
+def describe_metrics(run):
+    """What each reported number means and which way is better: the review and the report read these."""
+    run.describe_metric("test_accuracy", direction="higher",
+                        meaning="share of test wines whose generated answer names the right cultivar (a parse failure is wrong)")
+    run.describe_metric("test_macro_f1", direction="higher", meaning="F1 averaged over the 3 cultivars, parse failures as misses")
+    run.describe_metric("test_parse_failure_rate", direction="lower",
+                        meaning="share of test generations the answer regex could not read")
+
+
 # -----------------------------------------------------------------------------
 # generation and parsing
 
@@ -242,149 +304,177 @@ def evaluate(model, prompts, answers, labels, classes, cfg, device):
     return loss, accuracy, failures, generations, parsed
 
 
+# -----------------------------------------------------------------------------
+# training: random batches of prompt -> answer strings; every eval_every steps the val answers are
+# generated and parsed (loss alone does not say the answers can be read), a checkpoint is saved, and
+# early stopping watches the val loss.
+
+class Loop:
+    """Where training stands; a resumed run starts after the step its checkpoint recorded."""
+
+    def __init__(self, step: int = 0, best_val: float = math.inf, bad_evals: int = 0):
+        self.step = step               # the last step completed
+        self.best_val = best_val
+        self.bad_evals = bad_evals     # evaluations since the val loss last improved
+
+
+def resume_or_start(run, model, opt, device) -> Loop:
+    """An identical run that crashed left checkpoints/last.pt: carry on from it."""
+    if run.resume_from is None:
+        return Loop()
+    state = torch.load(run.resume_from, map_location=device, weights_only=False)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    run.log.info(f"resumed from {run.resume_from} at step {state['step'] + 1}")
+    return Loop(step=state["step"], best_val=state["best_val_loss"], bad_evals=state["bad_evals"])
+
+
+def train_step(model, opt, prompts, answers, device) -> float:
+    loss = answer_loss(model, prompts, answers, device)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), GRAD_CLIP)
+    opt.step()
+    return loss.item()
+
+
+def save_checkpoints(run, cfg, model, opt, loop, improved):
+    """last.pt at every evaluation (what a crashed run resumes from), best.pt when val loss improved."""
+    state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": loop.step, "max_len": model.max_len,
+             "best_val_loss": loop.best_val, "bad_evals": loop.bad_evals, "config": cfg}
+    torch.save(state, run.checkpoint_path("last.pt"))
+    if improved:
+        torch.save(state, run.checkpoint_path("best.pt"))
+
+
+def validate(run, cfg, model, opt, data, loop, device) -> bool:
+    """Val loss and parsed val answers, logged; a checkpoint; True when early stopping says stop."""
+    val_loss, val_acc, val_fail, val_gen, _ = evaluate(model, data.va_p, data.va_a, data.va_y, data.classes, cfg, device)
+    run.log_metrics({"loss": val_loss, "accuracy": val_acc, "parse_failure_rate": val_fail / len(data.va_p)},
+                    step=loop.step, split="val")
+    run.log.info(f"step {loop.step}: val loss {val_loss:.4f}, val accuracy {val_acc:.4f}, "
+                 f"parse failures {val_fail}/{len(data.va_p)}, e.g. {val_gen[0]!r}")
+    improved = val_loss < loop.best_val - MIN_IMPROVEMENT
+    loop.best_val, loop.bad_evals = (val_loss, 0) if improved else (loop.best_val, loop.bad_evals + 1)
+    save_checkpoints(run, cfg, model, opt, loop, improved)
+    if loop.bad_evals >= cfg["train"]["patience"]:
+        run.log.info(f"early stop: val loss has not improved for {loop.bad_evals} evaluations (best {loop.best_val:.4f})")
+        return True
+    return False
+
+
+def train(run, cfg, model, opt, data, loop, device):
+    t, batch = cfg["train"], cfg["optim"]["batch_size"]
+    first = loop.step + 1
+    run.set_total_steps(t["max_steps"] - first + 1, every_s=t["log_every_s"])
+    gen = torch.Generator().manual_seed(cfg["seed"] + first)
+    order: list[int] = []
+    for step in range(first, t["max_steps"] + 1):
+        if len(order) < batch:  # every training wine once per pass, in a fresh order each pass
+            order += torch.randperm(len(data.tr_p), generator=gen).tolist()
+        picked, order = order[:batch], order[batch:]
+        loss = train_step(model, opt, [data.tr_p[i] for i in picked], [data.tr_a[i] for i in picked], device)
+        loop.step = step
+        if step == 1 and run.resume_from is None:
+            run.check_initial_loss(loss, len(VOCAB))  # ~log(vocabulary size) at initialisation
+        run.log_metrics({"loss": loss}, step=step, split="train")
+        run.progress(step - first + 1, loss=loss)
+
+        if step % t["eval_every"] and step != t["max_steps"]:
+            continue
+        if validate(run, cfg, model, opt, data, loop, device):
+            break
+
+
+# -----------------------------------------------------------------------------
+# test: the best checkpoint answers every test prompt once, in batches with progress lines.
+
+def answer_test_prompts(run, cfg, model, data, device) -> list[str]:
+    generations: list[str] = []
+    started, size = time.monotonic(), cfg["generate"]["batch_size"]
+    for first in range(0, len(data.te_p), size):
+        generations += generate(model, data.te_p[first:first + size], cfg["generate"]["max_new_chars"], device,
+                                temperature=cfg["generate"]["temperature"], seed=cfg["seed"] + first)
+        failed = sum(parse_answer(g, data.classes) is None for g in generations)
+        took = time.monotonic() - started
+        run.log.info(f"generated {len(generations)}/{len(data.te_p)} answers ({len(generations) / took:.1f} prompts/s, "
+                     f"ETA {took / len(generations) * (len(data.te_p) - len(generations)):.0f} s), parse failures so far: {failed}")
+    return generations
+
+
+def evaluate_on_test(run, cfg, model, data, loop, device):
+    best = torch.load(run.checkpoint_path("best.pt"), map_location=device, weights_only=False)
+    model.load_state_dict(best["model"])
+    generations = answer_test_prompts(run, cfg, model, data, device)
+    parsed = [parse_answer(g, data.classes) for g in generations]
+    # One row per test wine with its prompt and raw generation: the drill-down under eval/ that the
+    # review reads; accuracy and macro-F1 come back from it, parse failures counted as wrong.
+    summary = labrails.write_predictions(
+        run, sample_ids=data.test_ids, ground_truth=data.te_y, prediction=parsed, group=[f"cultivar {c}" for c in data.te_y],
+        input_id=[TEMPLATE] * len(data.te_p), input_text=data.te_p, raw_output=generations,
+        parse_ok=[p is not None for p in parsed],
+    )
+    metrics = {
+        "test_accuracy": summary.metrics["accuracy"],
+        "test_macro_f1": summary.metrics["macro_f1"],
+        "test_parse_failure_rate": summary.parse_failures / len(data.te_p),
+        "test_parse_failures": summary.parse_failures,
+        "best_val_loss": loop.best_val,
+        "best_step": best["step"],
+        "steps_run": loop.step,
+        "n_test": len(data.te_p),
+    }
+    run.log_metrics({k: metrics[k] for k in ("test_accuracy", "test_macro_f1", "test_parse_failure_rate")},
+                    step=loop.step, split="test")
+    return metrics
+
+
+# -----------------------------------------------------------------------------
+
 @app.command()
 def main(
     name: str = typer.Argument(..., help="Descriptive run name; its prefix picks the profile (de-risk..., full...)."),
     profile: str = typer.Option(None, help="Profile from config.yaml, when the name does not start with one."),
     force: bool = typer.Option(False, help="Run even if an identical run (same config, same code) already completed."),
 ):
-    # -------------------------------------------------------------------------
-    # run: labrails resolves config.yaml for the profile, refuses a duplicate of a completed run, and
-    # creates runs/<timestamp>-<name>/ with the frozen config, git and environment snapshots.
-    try:
-        run = labrails.start_run(name, profile=profile, force=force, script=__file__)
-    except labrails.RunAlreadyCompleted as done:
-        print(done.render())
-        raise typer.Exit(0)
-    except labrails.LabrailsError as err:
-        print(f"error: {err.render()}")
-        raise typer.Exit(2)
-
+    # The run: labrails resolves config.yaml for the profile, refuses a duplicate of a completed run
+    # (exit 0) or a bad config (exit 2), and creates runs/<timestamp>-<name>/ with the frozen config,
+    # git and environment snapshots. Inside `with run:` an exception marks the run failed.
+    run = labrails.start_run_or_exit(name, profile=profile, force=force, script=__file__)
     with run:
         cfg = run.config
         labrails.seed_everything(cfg["seed"], log=run.log)
-        device = torch.device("cuda" if cfg["train"]["device"] == "auto" and torch.cuda.is_available()
-                              else ("cpu" if cfg["train"]["device"] == "auto" else cfg["train"]["device"]))
+        device = pick_device(cfg["train"]["device"])
 
-        # ---------------------------------------------------------------------
-        # data -> prompts
+        # Data -> prompts: the saved split, the profile's share of its training part, every wine as a
+        # templated prompt; one example is logged so the exact text the model sees is on record.
         X, y, ids, classes = load_wine_table()
         split_path, split = load_or_make_split(cfg, y, ids)
         train_ids = stratified_subset(split["train"], y, cfg["data"]["train_fraction_used"], cfg["seed"])
-        prompts = [render_prompt(x) for x in X]
-        answers = [render_answer(classes[c]) for c in y]
-        pick = lambda rows: ([prompts[i] for i in rows], [answers[i] for i in rows], [classes[y[i]] for i in rows])  # noqa: E731
-        (tr_p, tr_a, _), (va_p, va_a, va_y), (te_p, _, te_y) = pick(train_ids), pick(split["val"]), pick(split["test"])
-        run.record_data(
-            source="sklearn.datasets.load_wine", fingerprint_of=(X, y),
-            rows={"train": len(train_ids), "val": len(split["val"]), "test": len(split["test"])},
-            class_counts={classes[c]: int(n) for c, n in zip(*np.unique(y[train_ids], return_counts=True))},
-            subset=None if cfg["data"]["train_fraction_used"] >= 1 else
-            f"stratified {cfg['data']['train_fraction_used']:.0%} of the training split",
-            split_file=split_path,
-        )
-        run.log.info(f"prompt template {TEMPLATE}, {len(te_p[0])} characters; first training example:\n{tr_p[0]}{tr_a[0]}")
+        data = to_prompts(X, y, classes, train_ids, split)
+        record_data(run, cfg, X, y, data, split_path)
+        run.log.info(f"prompt template {TEMPLATE}, {len(data.te_p[0])} characters; "
+                     f"first training example:\n{data.tr_p[0]}{data.tr_a[0]}")
 
-        # ---------------------------------------------------------------------
-        # model and optimizer
-        max_len = max(map(len, prompts)) + cfg["generate"]["max_new_chars"]
+        # Model and optimizer: the context fits the longest prompt plus the longest answer allowed.
+        max_len = max(map(len, data.prompts)) + cfg["generate"]["max_new_chars"]
         m = cfg["model"]
         model = CharLM(max_len, m["d_model"], m["layers"], m["heads"], m["dropout"]).to(device)
         opt = torch.optim.AdamW(model.parameters(), lr=cfg["optim"]["lr"], weight_decay=cfg["optim"]["weight_decay"])
         run.log.info(f"model: {sum(p.numel() for p in model.parameters()):,} parameters on {device}; "
                      f"vocabulary {len(VOCAB)} characters, context {max_len}")
-        run.describe_metric("test_accuracy", direction="higher",
-                            meaning="share of test wines whose generated answer names the right cultivar (a parse failure is wrong)")
-        run.describe_metric("test_macro_f1", direction="higher", meaning="F1 averaged over the 3 cultivars, parse failures as misses")
-        run.describe_metric("test_parse_failure_rate", direction="lower",
-                            meaning="share of test generations the answer regex could not read")
+        describe_metrics(run)
+        loop = resume_or_start(run, model, opt, device)
 
-        start_step, best_val, bad_evals = 1, math.inf, 0
-        if run.resume_from is not None:
-            state = torch.load(run.resume_from, map_location=device, weights_only=False)
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            start_step, best_val, bad_evals = state["step"] + 1, state["best_val_loss"], state["bad_evals"]
-            run.log.info(f"resumed from {run.resume_from} at step {start_step}")
+        # Training loop: val loss decides when to stop and which checkpoint is best.
+        train(run, cfg, model, opt, data, loop, device)
 
-        # ---------------------------------------------------------------------
-        # training loop: random batches of prompt -> answer strings; every eval_every steps the val
-        # answers are generated and parsed (loss alone does not say the answers can be read), a checkpoint
-        # is saved, and early stopping watches the val loss.
-        t = cfg["train"]
-        batch = cfg["optim"]["batch_size"]
-        run.set_total_steps(t["max_steps"] - start_step + 1, every_s=t["log_every_s"])
-        gen = torch.Generator().manual_seed(cfg["seed"] + start_step)
-        step, order = start_step - 1, []
-        for step in range(start_step, t["max_steps"] + 1):
-            if len(order) < batch:  # every training wine once per pass, in a fresh order each pass
-                order += torch.randperm(len(tr_p), generator=gen).tolist()
-            picked, order = order[:batch], order[batch:]
-            loss = answer_loss(model, [tr_p[i] for i in picked], [tr_a[i] for i in picked], device)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            if step == 1 and run.resume_from is None:
-                run.check_initial_loss(loss.item(), len(VOCAB))  # ~log(vocabulary size) at initialisation
-            run.log_metrics({"loss": loss.item()}, step=step, split="train")
-            run.progress(step - start_step + 1, loss=loss.item())
+        # Test: once, on the best checkpoint, so the test split never steers a choice.
+        run.finish(evaluate_on_test(run, cfg, model, data, loop, device))
 
-            if step % t["eval_every"] and step != t["max_steps"]:
-                continue
-            val_loss, val_acc, val_fail, val_gen, _ = evaluate(model, va_p, va_a, va_y, classes, cfg, device)
-            run.log_metrics({"loss": val_loss, "accuracy": val_acc, "parse_failure_rate": val_fail / len(va_p)},
-                            step=step, split="val")
-            run.log.info(f"step {step}: val loss {val_loss:.4f}, val accuracy {val_acc:.4f}, "
-                         f"parse failures {val_fail}/{len(va_p)}, e.g. {val_gen[0]!r}")
-            improved = val_loss < best_val - 1e-4
-            best_val, bad_evals = (val_loss, 0) if improved else (best_val, bad_evals + 1)
-            state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "max_len": max_len,
-                     "best_val_loss": best_val, "bad_evals": bad_evals, "config": cfg}
-            torch.save(state, run.checkpoint_path("last.pt"))
-            if improved:
-                torch.save(state, run.checkpoint_path("best.pt"))
-            if bad_evals >= t["patience"]:
-                run.log.info(f"early stop: val loss has not improved for {bad_evals} evaluations (best {best_val:.4f})")
-                break
-
-        # ---------------------------------------------------------------------
-        # test: the best checkpoint answers every test prompt once, in batches with progress lines.
-        best = torch.load(run.checkpoint_path("best.pt"), map_location=device, weights_only=False)
-        model.load_state_dict(best["model"])
-        generations: list[str] = []
-        started, size = time.monotonic(), cfg["generate"]["batch_size"]
-        for first in range(0, len(te_p), size):
-            generations += generate(model, te_p[first:first + size], cfg["generate"]["max_new_chars"], device,
-                                    temperature=cfg["generate"]["temperature"], seed=cfg["seed"] + first)
-            failed = sum(parse_answer(g, classes) is None for g in generations)
-            took = time.monotonic() - started
-            run.log.info(f"generated {len(generations)}/{len(te_p)} answers ({len(generations) / took:.1f} prompts/s, "
-                         f"ETA {took / len(generations) * (len(te_p) - len(generations)):.0f} s), parse failures so far: {failed}")
-        parsed = [parse_answer(g, classes) for g in generations]
-        summary = labrails.write_predictions(
-            run, sample_ids=split["test"], ground_truth=te_y, prediction=parsed, group=[f"cultivar {c}" for c in te_y],
-            input_id=[TEMPLATE] * len(te_p), input_text=te_p, raw_output=generations, parse_ok=[p is not None for p in parsed],
-        )
-        metrics = {
-            "test_accuracy": summary.metrics["accuracy"],
-            "test_macro_f1": summary.metrics["macro_f1"],
-            "test_parse_failure_rate": summary.parse_failures / len(te_p),
-            "test_parse_failures": summary.parse_failures,
-            "best_val_loss": best_val,
-            "best_step": best["step"],
-            "steps_run": step,
-            "n_test": len(te_p),
-        }
-        run.log_metrics({k: metrics[k] for k in ("test_accuracy", "test_macro_f1", "test_parse_failure_rate")}, step=step, split="test")
-        run.finish(metrics)
-
-    # -------------------------------------------------------------------------
-    # outputs drawn only from what was logged
+    # Outputs drawn only from what was logged, then the post-run review, blockers first
+    # (`labrails review RUN` re-runs it).
     labrails.plot_run(run.dir)
-
-    # -------------------------------------------------------------------------
-    # the post-run review: blockers first (labrails review RUN re-runs it)
     review = labrails.review.review_run(run.dir)
     print(f"\nrun directory: {run.dir}\nreview: {review['headline']}  (details: {run.dir / 'review.md'})")
 

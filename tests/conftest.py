@@ -33,7 +33,8 @@ def _private_signing_key(tmp_path_factory):
 @pytest.fixture
 def experiment(tmp_path):
     """A fresh experiment (as `labrails new` makes it) with the tiny test script copied in."""
-    return tiny_experiment(tmp_path / "exp")
+    # The cartography template: its config.yaml has the cartography section the sweep tests override.
+    return tiny_experiment(tmp_path / "exp", template="cartography")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "start_run": "labrails.tracking.run",
+    "start_run_or_exit": "labrails.tracking.script",
     "Run": "labrails.tracking.run",
     "LabrailsError": "labrails.core.errors",
     "RunAlreadyCompleted": "labrails.core.errors",

@@ -130,3 +130,16 @@ def test_new_with_the_wine_llm_template(tmp_path, monkeypatch):
     assert "load_wine" in spec and '"predict.py full*"' in spec
     unknown = cli("new", "other", "--template", "imagenet", cwd=tmp_path, monkeypatch=monkeypatch)
     assert "unknown template" in str(unknown.exception) and "wine-llm" in str(unknown.exception)
+
+
+def test_new_with_the_cartography_template_brings_its_suite(tmp_path, monkeypatch):
+    result = cli("new", "carto", "--template", "cartography", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "dataset cartography" in result.output and "uv run train.py de-risk" in result.output
+    exp = tmp_path / "carto"
+    assert (exp / "suites" / "cartography.yaml").is_file()
+    assert "cartography:" in (exp / "config.yaml").read_text() and "labrails.cartography" in (exp / "train.py").read_text()
+    plain = cli("new", "plain", cwd=tmp_path, monkeypatch=monkeypatch)
+    assert plain.exit_code == 0, plain.output
+    assert (tmp_path / "plain" / "suites").is_dir() and not any((tmp_path / "plain" / "suites").iterdir())
+    assert "cartography" not in (tmp_path / "plain" / "config.yaml").read_text()

@@ -3,14 +3,12 @@ fresh experiment, de-risked end to end, its answers drilled into, and reviewed."
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from scaffold_helpers import assert_review_passed, output_of, run_script
 from typer.testing import CliRunner
 
 import labrails
@@ -33,14 +31,13 @@ def wine_llm(tmp_path):
 
 
 def test_derisk_answers_every_test_wine_and_the_review_reads_the_answers(wine_llm, monkeypatch):
-    env = {**os.environ, "LABRAILS_QUIET": "1"}
-    proc = subprocess.run([sys.executable, "predict.py", "de-risk"], cwd=wine_llm.root, env=env, capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_script(wine_llm, "predict.py", "de-risk", timeout=180)
     run = wine_llm.run_dirs()[-1]
     info, metrics, data = read_json(run / "run.json"), read_json(run / "metrics.json"), read_json(run / "data.json")
-    assert info["status"] == "completed" and info["profile"] == "de-risk" and info["initial_loss"]["ok"]
+    assert info["status"] == "completed" and info["profile"] == "de-risk" and info["initial_loss"]["ok"], output_of(proc)
     assert data["source"] == "sklearn.datasets.load_wine" and data["rows"]["test"] == metrics["n_test"] == 54
-    assert (run / "checkpoints" / "best.pt").is_file() and read_json(run / "review.json")["passed"]
+    assert (run / "checkpoints" / "best.pt").is_file()
+    assert_review_passed(run, proc)
 
     # Three steps from the run's README to the exact prompt and generation behind one answer.
     assert "eval/groups/_index.csv" in (run / "README.txt").read_text()

@@ -32,10 +32,10 @@ def test_a_two_by_two_digits_sweep_trains_filters_and_reviews_every_run(tmp_path
     import labrails
 
     monkeypatch.setenv("LABRAILS_QUIET", "1")
-    exp = labrails.new_experiment(tmp_path / "digits-carto")
+    exp = labrails.new_experiment(tmp_path / "digits-carto", template="cartography")
     derisk = subprocess.run([sys.executable, "train.py", "de-risk"], cwd=exp.root, capture_output=True, text=True, timeout=300)
     assert derisk.returncode == 0, derisk.stdout + derisk.stderr
-    suite = exp.root / "suites" / "carto-short.yaml"  # suites/ comes with every new experiment
+    suite = exp.root / "suites" / "carto-short.yaml"  # suites/ comes with the template
     suite.write_text(textwrap.dedent(SUITE))
 
     result = run_sweep(suite, max_parallel=2, echo=lambda line: None)

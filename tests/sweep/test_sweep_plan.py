@@ -113,7 +113,7 @@ def test_a_strategy_without_dynamics_reads_the_earlier_configuration_that_logs_t
 def test_the_shipped_cartography_suite_plans_cleanly(tmp_path):
     import labrails
 
-    exp = labrails.new_experiment(tmp_path / "digits-carto")
+    exp = labrails.new_experiment(tmp_path / "digits-carto", template="cartography")
     # `labrails new` already copied the shipped suites into the experiment.
     plan = plan_sweep(exp.root / "suites" / "cartography.yaml")
 

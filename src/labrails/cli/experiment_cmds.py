@@ -17,7 +17,8 @@ def register(app: typer.Typer) -> None:
         metric: str = typer.Option("test_accuracy", help="The primary metric's name."),
         direction: str = typer.Option("higher", help="Which way the primary metric is better: higher or lower."),
         derisk_checkpoint: bool = typer.Option(False, help="Require a human approval after the de-risk phase."),
-        template: str = typer.Option("digits", help="Starting point: digits (train.py, an MLP on digits) or wine-llm "
+        template: str = typer.Option("digits", help="Starting point: digits (train.py, an MLP on digits), cartography "
+                                     "(the same with dataset cartography and suites/cartography.yaml) or wine-llm "
                                      "(predict.py, a tiny language model with free-text answers)."),
     ):
         """Create an experiment: JOURNAL.md, IGNORED_RUNS.md, spec.yaml, config.yaml, runs.yaml, train.py, runs/."""

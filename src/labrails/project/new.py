@@ -3,7 +3,8 @@
 ```
 <name>/  JOURNAL.md  IGNORED_RUNS.md  spec.yaml  config.yaml  runs.yaml  train.py  suites/  runs/  .labrails/
 ```
-It never touches an existing directory.
+The template picks the script, its config and the suites it starts with. It never touches an existing
+directory.
 """
 
 from __future__ import annotations
@@ -13,24 +14,35 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+from labrails import __version__
 from labrails.core.errors import LabrailsError
-from labrails.core.experiment import STATE_DIR, Experiment
+from labrails.core.experiment import STATE_DIR, Experiment, find_experiment
 from labrails.core.resources import resource, source_checkout
 from labrails.core.templating import render
 
 PLACEHOLDER_HYPOTHESIS = "TODO: one testable claim, e.g. 'a 2-layer MLP reaches >= 95% test accuracy on digits'"
 PLACEHOLDER_SUCCESS = "TODO: a concrete threshold that confirms or rejects the hypothesis"
 PLACEHOLDER_METRICS = "TODO: the primary metric (and which way is better), plus the few secondary ones that explain it"
-# What `labrails new --template T` copies: the launch script, its config, and the spec's defaults.
+# What `labrails new --template T` copies, from scaffold/: the launch script (``source``, saved as
+# ``script``), its config (saved as config.yaml), the suites (None: no suites/ folder), and the spec's defaults.
 TEMPLATES = {
-    "digits": {"script": "train.py", "config": "config.yaml", "suites": True, "data_source": "sklearn.datasets.load_digits",
-               "min_test_size": 500, "expected_range": (0.90, 0.99),
+    "digits": {"script": "train.py", "source": "train.py", "config": "config.yaml", "suites": [],
+               "data_source": "sklearn.datasets.load_digits", "min_test_size": 500, "expected_range": (0.90, 0.99),
                "about": "a small PyTorch MLP on scikit-learn's handwritten digits (train.py)"},
-    "wine-llm": {"script": "predict.py", "config": "predict_config.yaml", "suites": False, "data_source": "sklearn.datasets.load_wine",
-                 "min_test_size": 50, "expected_range": (0.70, 0.99),
+    "cartography": {"script": "train.py", "source": "cartography/train.py", "config": "cartography/config.yaml",
+                    "suites": ["cartography/suites/cartography.yaml"],
+                    "data_source": "sklearn.datasets.load_digits", "min_test_size": 500, "expected_range": (0.90, 0.99),
+                    "about": "the digits MLP with dataset cartography: training dynamics, data maps, "
+                             "and suites/cartography.yaml (train.py)"},
+    "wine-llm": {"script": "predict.py", "source": "predict.py", "config": "predict_config.yaml", "suites": None,
+                 "data_source": "sklearn.datasets.load_wine", "min_test_size": 50, "expected_range": (0.70, 0.99),
                  "about": "a tiny character-level language model answering free-text prompts about wines (predict.py)"},
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+
+def _scaffold(relative: str) -> Path:
+    return resource("scaffold", *relative.split("/"))
 
 
 def labrails_requirement() -> tuple[str, str | None]:
@@ -38,8 +50,6 @@ def labrails_requirement() -> tuple[str, str | None]:
     checkout = source_checkout()
     if checkout is not None:
         return "labrails", f'labrails = {{ path = "{checkout.as_posix()}", editable = true }}'
-    from labrails import __version__
-
     return f"labrails>={__version__}", None
 
 
@@ -77,8 +87,6 @@ def new_experiment(path: Path | str, *, hypothesis: str | None = None, success: 
             path=path,
             fix="pick a new name, or add a run to that experiment instead (uv run train.py <name>)",
         )
-    from labrails.core.experiment import find_experiment
-
     enclosing = find_experiment(path.parent, required=False)
     if enclosing is not None:
         raise LabrailsError(
@@ -117,10 +125,12 @@ def new_experiment(path: Path | str, *, hypothesis: str | None = None, success: 
         }
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
-        shutil.copyfile(resource("scaffold", chosen["config"]), staging / "config.yaml")
-        if chosen["suites"]:
-            shutil.copytree(resource("scaffold", "suites"), staging / "suites")
-        script = stamp_script(resource("scaffold", chosen["script"]).read_text(encoding="utf-8"))
+        shutil.copyfile(_scaffold(chosen["config"]), staging / "config.yaml")
+        if chosen["suites"] is not None:
+            (staging / "suites").mkdir()
+            for suite in chosen["suites"]:
+                shutil.copyfile(_scaffold(suite), staging / "suites" / Path(suite).name)
+        script = stamp_script(_scaffold(chosen["source"]).read_text(encoding="utf-8"))
         (staging / chosen["script"]).write_text(script, encoding="utf-8")
         (staging / chosen["script"]).chmod(0o755)
         (staging / "runs").mkdir()

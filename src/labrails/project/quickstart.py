@@ -10,10 +10,16 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from labrails.core.errors import LabrailsError
-from labrails.core.experiment import Experiment
+from labrails.core.fsutil import read_json
 from labrails.core.journal import add_entry
+from labrails.project.new import new_experiment
+from labrails.review import review_run
+
+if TYPE_CHECKING:
+    from labrails.core.experiment import Experiment
 
 HYPOTHESIS = "a 2-layer MLP reaches at least 95% test accuracy on scikit-learn's digits"
 SUCCESS = ["test_accuracy >= 0.95 on the held-out 30% split (about 540 images)"]
@@ -31,9 +37,6 @@ def _train(exp: Experiment, name: str, echo) -> Path:
 
 
 def quickstart(directory: Path | str = "quickstart", *, name: str = "digits-mlp", echo=print) -> Experiment:
-    from labrails.project.new import new_experiment
-    from labrails.review import review_run
-
     target = Path(directory) / name
     exp = new_experiment(
         target, hypothesis=HYPOTHESIS, success=SUCCESS, primary_metric="test_accuracy", direction="higher",
@@ -52,8 +55,6 @@ def quickstart(directory: Path | str = "quickstart", *, name: str = "digits-mlp"
     full = _train(exp, "full", echo)
     review = review_run(full)
     echo(f"review of {full.name}: {review['headline']}")
-    from labrails.core.fsutil import read_json
-
     metrics = read_json(full / "metrics.json")
     acc = metrics.get("test_accuracy")
     verdict = "supports" if isinstance(acc, float) and acc >= 0.95 else "does not support"

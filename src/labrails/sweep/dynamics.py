@@ -13,10 +13,14 @@ Experiments whose config.yaml has no ``cartography`` section are not affected.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from labrails.core.errors import ConfigError
+from labrails.recipes.cartography.strategies import STRATEGIES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
 
 KEY = "cartography.dynamics"
 
@@ -36,8 +40,6 @@ def needs_dynamics(values: Mapping[str, Any], *, suite_path: Path, config: str) 
     carto = section(values)
     if carto is None:
         return False
-    from labrails.recipes.cartography import STRATEGIES
-
     strategy = carto.get("strategy")
     if strategy not in STRATEGIES:
         raise ConfigError(

@@ -1,0 +1,377 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = [
+#     "labrails",
+#     "torch>=2.3",
+#     "scikit-learn>=1.3",
+#     "numpy>=1.26",
+#     "typer>=0.12",
+# ]
+# ///
+"""Train a small MLP on scikit-learn's handwritten digits, with dataset cartography, the labrails way.
+
+    uv run train.py de-risk                      # under a minute: a stratified 30% of the training split
+    labrails sweep suites/cartography.yaml       # a baseline that logs training dynamics, then 3 strategies
+
+Dataset cartography (Swayamdipta et al., 2020): a baseline run logs each training example's gold-label
+probability every epoch (cartography.log_dynamics) and draws the data map; a later run keeps only the
+ambiguous examples, or smooths or weights each one by its variability (cartography.strategy), reading
+the baseline's dynamics. The recipe's code is labrails.cartography.
+
+Every knob lives in config.yaml (one profile per kind of run). This file reads top to bottom: the
+script's fixed choices, the pieces (data, cartography, model, training, test), then main(), which runs
+them in order: run -> data -> model -> training loop -> test -> outputs and review. Edit it freely.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import typer
+
+import labrails
+
+# -----------------------------------------------------------------------------
+# Fixed choices. The knobs a run may change live in config.yaml (sections data, model, optim, train),
+# where a profile or a sweep can override them and the run's identity records them; what is here is
+# part of the code, so changing it changes the run's code version.
+# I/O
+HERE = Path(__file__).resolve().parent        # the experiment: config.yaml, the split file, runs/
+DYNAMICS_LOG = "dynamics.jsonl"               # under the run's logs/: where the baseline's dynamics go
+DATA_SOURCE = "sklearn.datasets.load_digits"  # recorded in data.json; spec.yaml names the same source
+# data
+PIXEL_MAX = 16.0                              # digits' pixel intensities run 0..16; the model sees 0..1
+# model: two hidden layers (class MLP), config.yaml sets their width and dropout
+# optimizer and training
+MIN_IMPROVEMENT = 1e-4                        # a val loss must beat the best by this much to count
+# system: config.yaml's train.device; "auto" takes a GPU when there is one
+
+app = typer.Typer(add_completion=False)
+
+
+# -----------------------------------------------------------------------------
+# data: digits ships inside scikit-learn, so nothing is downloaded. One image is one unit of
+# independence, so the split is per image, stratified by class, saved once to split.json and reused
+# by every later run and script (never re-split on the fly).
+
+def load_digits_table():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X = (digits.data / PIXEL_MAX).astype(np.float32)
+    y = digits.target.astype(np.int64)
+    ids = np.arange(len(y))                       # stable ids: row numbers of the bundled dataset
+    return X, y, ids
+
+
+def load_or_make_split(cfg, y, ids):
+    path = HERE / cfg["data"]["split_file"]
+    if not path.exists():
+        import pandas as pd
+
+        table = pd.DataFrame({"id": ids, "label": y})
+        split = labrails.split.make_split(
+            table, id_col="id", strategy="stratified", label_col="label",
+            test_size=cfg["data"]["test_fraction"], val_size=cfg["data"]["val_fraction"], seed=cfg["seed"],
+        )
+        labrails.split.save_split(split, path)
+    split = labrails.split.load_split(path)
+    return path, {part: np.asarray(split[part], dtype=np.int64) for part in ("train", "val", "test")}
+
+
+def stratified_subset(train_ids, y, fraction, seed):
+    """A representative subset: the same share of every class, not the first N rows."""
+    if fraction >= 1.0:
+        return train_ids
+    from sklearn.model_selection import train_test_split
+
+    kept, _ = train_test_split(train_ids, train_size=fraction, stratify=y[train_ids], random_state=seed)
+    return np.sort(kept)
+
+
+class Data(NamedTuple):
+    """The arrays each stage uses; the ids are row numbers of the bundled dataset."""
+
+    train_ids: np.ndarray
+    Xtr: np.ndarray
+    ytr: np.ndarray
+    Xva: np.ndarray
+    yva: np.ndarray
+    test_ids: np.ndarray
+    Xte: np.ndarray
+    yte: np.ndarray
+    n_classes: int
+
+
+def select(X, y, train_ids, split):
+    return Data(train_ids, X[train_ids], y[train_ids], X[split["val"]], y[split["val"]],
+                split["test"], X[split["test"]], y[split["test"]], n_classes=int(y.max()) + 1)
+
+
+def record_data(run, cfg, X, y, data, split_path):
+    """data.json: where the data came from, its fingerprint, and what each split holds."""
+    fraction = cfg["data"]["train_fraction_used"]
+    run.record_data(
+        source=DATA_SOURCE, fingerprint_of=(X, y),
+        rows={"train": len(data.train_ids), "val": len(data.yva), "test": len(data.yte)},
+        class_counts={int(c): int(n) for c, n in zip(*np.unique(data.ytr, return_counts=True))},
+        subset=None if fraction >= 1 else f"stratified {fraction:.0%} of the training split",
+        split_file=split_path,
+    )
+
+
+# -----------------------------------------------------------------------------
+# cartography: a strategy other than none reads the dynamics a baseline run logged; the loss then
+# carries each kept example's smoothing and weight.
+
+def newest_match(path):
+    """A dynamics source given as a path or a glob such as runs/*-full-baseline: the newest match."""
+    if not path or "*" not in str(path):
+        return str(HERE / path) if path else path
+    matches = sorted(HERE.glob(str(path)))
+    if not matches:
+        raise labrails.LabrailsError(f"no run matches cartography.dynamics = {path!r}",
+                                     fix="run the baseline with cartography.log_dynamics: true first")
+    return str(matches[-1])
+
+
+def strategy_plan(run, carto, train_ids):
+    """None when the strategy is none; else which ids to keep, and each one's smoothing and weight."""
+    if carto["strategy"] == "none":
+        return None
+    options = {k: v for k, v in carto.items() if k != "log_dynamics"}
+    options["dynamics"] = newest_match(options.get("dynamics"))
+    plan = labrails.cartography.apply_strategy(options, None, train_ids.tolist())
+    run.log.info(f"cartography: {plan.summary()}")
+    return plan
+
+
+def batch_loss(logits, yb, batch_ids, plan):
+    if plan is None:
+        return F.cross_entropy(logits, yb)
+    return labrails.cartography.smoothed_cross_entropy(logits, yb, plan.eps_for(batch_ids), plan.weights_for(batch_ids))
+
+
+@torch.no_grad()
+def log_dynamics(dynamics, model, data, epoch, device):
+    """Each training example's gold-label probability after this epoch, by stable id."""
+    model.eval()
+    dynamics.log_batch(epoch, data.train_ids, model(torch.from_numpy(data.Xtr).to(device)), data.ytr, from_logits=True)
+
+
+def draw_data_map(run):
+    """plots/data_map: variability against confidence, one point per training example."""
+    data_map = labrails.cartography.compute_map(labrails.cartography.load_dynamics(run.dir))
+    labrails.cartography.plot_data_map(data_map, run.plots / "data_map.webp", source=str(run.logs / DYNAMICS_LOG))
+
+
+# -----------------------------------------------------------------------------
+# model: two hidden layers are plenty for 8x8 digits.
+
+class MLP(nn.Module):
+    def __init__(self, n_in: int, n_classes: int, hidden: int, dropout: float):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(hidden, n_classes),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def pick_device(setting: str) -> torch.device:
+    if setting == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(setting)
+
+
+def describe_metrics(run):
+    """What each reported number means and which way is better: the review and the report read these."""
+    run.describe_metric("test_accuracy", direction="higher", meaning="share of held-out test images classified correctly")
+    run.describe_metric("test_macro_f1", direction="higher", meaning="F1 averaged over the 10 classes, each class counted equally")
+    run.describe_metric("test_loss", direction="lower", meaning="mean cross-entropy on the test split")
+
+
+# -----------------------------------------------------------------------------
+# training: mini-batches in a seeded shuffled order, gradient accumulation, a val evaluation and a
+# checkpoint every epoch, early stopping on val loss.
+
+class Loop:
+    """Where training stands; a resumed run starts after the epoch its checkpoint recorded."""
+
+    def __init__(self, epoch: int = 0, best_val: float = math.inf, bad_epochs: int = 0):
+        self.epoch = epoch             # the last epoch completed
+        self.step = 0                  # counted from this run's start, also when resumed
+        self.best_val = best_val
+        self.bad_epochs = bad_epochs   # epochs since the val loss last improved
+
+
+def resume_or_start(run, model, opt, device) -> Loop:
+    """An identical run that crashed left checkpoints/last.pt: carry on from it."""
+    if run.resume_from is None:
+        return Loop()
+    state = torch.load(run.resume_from, map_location=device, weights_only=False)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    run.log.info(f"resumed from {run.resume_from} at epoch {state['epoch'] + 1}")
+    return Loop(epoch=state["epoch"], best_val=state["best_val_loss"], bad_epochs=state["bad_epochs"])
+
+
+@torch.no_grad()
+def evaluate(model, X, y, device):
+    from sklearn.metrics import accuracy_score
+
+    model.eval()
+    logits = model(torch.from_numpy(X).to(device))
+    targets = torch.from_numpy(y).to(device)
+    loss = F.cross_entropy(logits, targets).item()
+    pred = logits.argmax(1).cpu().numpy()
+    return loss, float(accuracy_score(y, pred)), pred
+
+
+def train_one_epoch(run, cfg, model, opt, data, loop, epoch, gen, device, plan):
+    model.train()
+    batch, accum = cfg["optim"]["batch_size"], cfg["optim"]["grad_accum_steps"]
+    steps_per_epoch = math.ceil(len(data.ytr) / batch)
+    order = torch.randperm(len(data.ytr), generator=gen).numpy()
+    for i in range(steps_per_epoch):
+        idx = order[i * batch:(i + 1) * batch]
+        xb = torch.from_numpy(data.Xtr[idx]).to(device)
+        yb = torch.from_numpy(data.ytr[idx]).to(device)
+        loss = batch_loss(model(xb), yb, data.train_ids[idx], plan)
+        (loss / accum).backward()
+        if (i + 1) % accum == 0 or i + 1 == steps_per_epoch:
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        loop.step += 1
+        if loop.step == 1 and run.resume_from is None:
+            run.check_initial_loss(loss.item(), data.n_classes)  # ~log(10) = 2.30 at initialisation
+        run.log_metrics({"loss": loss.item()}, step=loop.step, epoch=epoch, split="train")
+        run.progress(loop.step, epoch=epoch, loss=loss.item())
+
+
+def save_checkpoints(run, cfg, model, opt, loop, improved):
+    """last.pt every epoch (what a crashed run resumes from), best.pt when val loss improved."""
+    state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": loop.epoch,
+             "best_val_loss": loop.best_val, "bad_epochs": loop.bad_epochs, "config": cfg}
+    torch.save(state, run.checkpoint_path("last.pt"))
+    if improved:
+        torch.save(state, run.checkpoint_path("best.pt"))
+
+
+def train(run, cfg, model, opt, data, loop, device, *, plan, dynamics):
+    steps_per_epoch = math.ceil(len(data.ytr) / cfg["optim"]["batch_size"])
+    max_epochs = cfg["train"]["max_epochs"]
+    run.set_total_steps((max_epochs - loop.epoch) * steps_per_epoch, every_s=cfg["train"]["log_every_s"])
+    gen = torch.Generator().manual_seed(cfg["seed"])
+    for epoch in range(loop.epoch + 1, max_epochs + 1):
+        train_one_epoch(run, cfg, model, opt, data, loop, epoch, gen, device, plan)
+        if dynamics is not None:
+            log_dynamics(dynamics, model, data, epoch, device)
+
+        val_loss, val_acc, _ = evaluate(model, data.Xva, data.yva, device)
+        run.log_metrics({"loss": val_loss, "accuracy": val_acc}, step=loop.step, epoch=epoch, split="val")
+        run.log.info(f"epoch {epoch}: val loss {val_loss:.4f}, val accuracy {val_acc:.4f}")
+
+        improved = val_loss < loop.best_val - MIN_IMPROVEMENT
+        loop.epoch = epoch
+        loop.best_val, loop.bad_epochs = (val_loss, 0) if improved else (loop.best_val, loop.bad_epochs + 1)
+        save_checkpoints(run, cfg, model, opt, loop, improved)
+        if loop.bad_epochs >= cfg["train"]["patience"]:
+            run.log.info(f"early stop: val loss has not improved for {loop.bad_epochs} epochs (best {loop.best_val:.4f})")
+            break
+
+
+# -----------------------------------------------------------------------------
+# test: the best checkpoint, evaluated once, on the held-out split.
+
+def evaluate_on_test(run, model, data, loop, device):
+    from sklearn.metrics import f1_score
+
+    best = torch.load(run.checkpoint_path("best.pt"), map_location=device, weights_only=False)
+    model.load_state_dict(best["model"])
+    test_loss, test_acc, pred = evaluate(model, data.Xte, data.yte, device)
+    metrics = {
+        "test_accuracy": test_acc,
+        "test_macro_f1": float(f1_score(data.yte, pred, labels=list(range(data.n_classes)), average="macro", zero_division=0)),
+        "test_loss": test_loss,
+        "best_val_loss": loop.best_val,
+        "best_epoch": best["epoch"],
+        "epochs_run": loop.epoch,
+        "n_test": int(len(data.yte)),
+    }
+    run.log_metrics({k: metrics[k] for k in ("test_accuracy", "test_macro_f1", "test_loss")},
+                    step=loop.step, epoch=loop.epoch, split="test")
+    # One row per test image, grouped by digit: the drill-down under eval/ that the review reads.
+    labrails.write_predictions(run, sample_ids=data.test_ids, ground_truth=data.yte, prediction=pred,
+                               group=[f"digit {c}" for c in data.yte])
+    return metrics
+
+
+# -----------------------------------------------------------------------------
+
+@app.command()
+def main(
+    name: str = typer.Argument(..., help="Descriptive run name; its prefix picks the profile (de-risk..., full...)."),
+    profile: str = typer.Option(None, help="Profile from config.yaml, when the name does not start with one."),
+    force: bool = typer.Option(False, help="Run even if an identical run (same config, same code) already completed."),
+):
+    # The run: labrails resolves config.yaml for the profile, refuses a duplicate of a completed run
+    # (exit 0) or a bad config (exit 2), and creates runs/<timestamp>-<name>/ with the frozen config,
+    # git and environment snapshots. Inside `with run:` an exception marks the run failed.
+    run = labrails.start_run_or_exit(name, profile=profile, force=force, script=__file__)
+    with run:
+        cfg = run.config
+        labrails.seed_everything(cfg["seed"], log=run.log)
+        device = pick_device(cfg["train"]["device"])
+
+        # Data: the saved split, and the profile's share of its training part, recorded with a
+        # fingerprint so the review can tell which data the numbers came from.
+        X, y, ids = load_digits_table()
+        split_path, split = load_or_make_split(cfg, y, ids)
+        train_ids = stratified_subset(split["train"], y, cfg["data"]["train_fraction_used"], cfg["seed"])
+        # Cartography: keep only some examples, or smooth / weight each one, by the training dynamics a
+        # baseline run logged; the plan is logged, so a filtered run says which baseline it read.
+        plan = strategy_plan(run, cfg["cartography"], train_ids)
+        if plan is not None:
+            train_ids = np.asarray(plan.ids, dtype=np.int64)
+        data = select(X, y, train_ids, split)
+        record_data(run, cfg, X, y, data, split_path)
+
+        # Model and optimizer; the effective batch size is logged because accumulation hides it.
+        model = MLP(X.shape[1], data.n_classes, cfg["model"]["hidden"], cfg["model"]["dropout"]).to(device)
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg["optim"]["lr"], weight_decay=cfg["optim"]["weight_decay"])
+        batch, accum = cfg["optim"]["batch_size"], cfg["optim"]["grad_accum_steps"]
+        run.log.info(f"model: {sum(p.numel() for p in model.parameters()):,} parameters on {device}; "
+                     f"effective batch size {batch * accum} ({batch} x {accum} accumulation steps)")
+        describe_metrics(run)
+        loop = resume_or_start(run, model, opt, device)
+
+        # Training loop: val loss decides when to stop and which checkpoint is best; a baseline also
+        # logs every training example's dynamics after each epoch, for the strategies to read.
+        dynamics = labrails.cartography.DynamicsLogger(run.logs / DYNAMICS_LOG) if cfg["cartography"]["log_dynamics"] else None
+        train(run, cfg, model, opt, data, loop, device, plan=plan, dynamics=dynamics)
+
+        # Test: once, on the best checkpoint, so the test split never steers a choice.
+        run.finish(evaluate_on_test(run, model, data, loop, device))
+
+    # Outputs drawn only from what was logged, then the post-run review, blockers first
+    # (`labrails review RUN` re-runs it).
+    labrails.plot_run(run.dir)
+    if cfg["cartography"]["log_dynamics"]:
+        draw_data_map(run)
+    review = labrails.review.review_run(run.dir)
+    print(f"\nrun directory: {run.dir}\nreview: {review['headline']}  (details: {run.dir / 'review.md'})")
+
+
+if __name__ == "__main__":
+    app()
