@@ -135,7 +135,7 @@ def test_agentskills_validate(name):
 
 @pytest.mark.e2e
 def test_claude_plugin_validate_strict(claude_bin):
-    from harness import validate_plugin
+    from testing.claude_client import validate_plugin
 
     report = validate_plugin(REPO, strict=True, claude_bin=claude_bin)
     assert report.returncode == 0, report.stdout + report.stderr
