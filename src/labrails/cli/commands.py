@@ -15,6 +15,7 @@ MODULES = (
     "labrails.cli.sweep_cmds",        # sweep
     "labrails.cli.analysis_cmds",     # analyze, report, report check
     "labrails.cli.wrap_cmd",          # run NAME -- CMD
+    "labrails.cli.export_cmd",        # export tensorboard|mlflow|wandb
 )
 
 
