@@ -38,6 +38,7 @@ def test_full_waits_for_de_risk_and_plain_launches_are_sent_to_labrails_run(byo)
     assert bash(byo, "labrails run de-risk").allow
 
 
+@pytest.mark.slow
 def test_an_identical_wrapped_run_is_not_mistaken_for_a_new_one(byo):
     labrails_run(byo, "de-risk", check=True)
     assert bash(byo, "labrails run de-risk -- python main.py --lr 0.5").allow

@@ -20,6 +20,7 @@ def runs_of(exp):
     return [read_json(d / "run.json") for d in exp.run_dirs()]
 
 
+@pytest.mark.slow
 def test_an_argparse_script_runs_as_de_risk_and_full_with_no_edit(tmp_path):
     exp = byo_experiment(tmp_path / "digits-byo")
     before = (exp.root / "main.py").read_bytes()
@@ -46,6 +47,7 @@ def test_an_argparse_script_runs_as_de_risk_and_full_with_no_edit(tmp_path):
     assert "python main.py" in command and "--epochs 1 --limit-train 0.3" in command
 
 
+@pytest.mark.slow
 def test_command_arguments_are_part_of_the_identity_in_any_order(tmp_path):
     config = ("args: {--limit-train: 0.2}\nprofiles:\n  de-risk: {budget_seconds: 60}\n  full: {}\n"
               "  explore: {}\n")
@@ -64,6 +66,7 @@ def test_a_command_may_not_set_what_the_profile_sets(tmp_path):
     assert "Traceback" not in proc.stderr and exp.run_dirs() == []
 
 
+@pytest.mark.slow
 def test_editing_a_local_module_is_a_new_run(tmp_path):
     exp = byo_experiment(tmp_path / "digits-byo")
     labrails_run(exp, "de-risk", check=True)
