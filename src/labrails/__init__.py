@@ -13,6 +13,8 @@ _EXPORTS = {
     "start_run": "labrails.tracking.run",
     "start_run_or_exit": "labrails.tracking.script",
     "Run": "labrails.tracking.run",
+    "current_run": "labrails.tracking.attached",
+    "run_command": "labrails.tracking.wrap",
     "LabrailsError": "labrails.core.errors",
     "RunAlreadyCompleted": "labrails.core.errors",
     "ConfigError": "labrails.core.errors",

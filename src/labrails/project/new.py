@@ -46,7 +46,14 @@ def _scaffold(relative: str) -> Path:
 
 
 def labrails_requirement() -> tuple[str, str | None]:
-    """How a PEP723 script finds labrails: a local checkout as a uv path source, else the package index."""
+    """How a PEP723 script finds labrails: the way this labrails was installed (a wheel, a checkout, a VCS
+    URL: a uv source), a source checkout on the path, else the package index."""
+    from labrails.project.install_source import installed_direct_url, installed_from_here, uv_source
+
+    direct = installed_direct_url()
+    if installed_from_here(direct, str(Path(__file__).resolve().parent.parent)):
+        source = uv_source(direct)
+        return ("labrails", source) if source else (f"labrails>={__version__}", None)
     checkout = source_checkout()
     if checkout is not None:
         return "labrails", f'labrails = {{ path = "{checkout.as_posix()}", editable = true }}'

@@ -303,11 +303,12 @@ def resolve_profile(descriptive: str, profile: str | None, profiles: list[str], 
 
 def start_run(name: str, *, experiment: Path | str | None = None, profile: str | None = None,
               overrides: Mapping[str, Any] | None = None, force: bool = False, script: Path | str | None = None,
-              command: list[str] | None = None) -> Run:
+              command: list[str] | None = None, args: list[str] | None = None) -> Run:
     """Validate everything, refuse duplicates, then create ``runs/<timestamp>-<name>/`` and return the Run.
 
     ``experiment`` defaults to the experiment containing ``script`` (the calling script) or the cwd.
     Raises RunAlreadyCompleted when an identical run already completed (unless ``force``).
+    ``args``: the arguments of a wrapped command (``labrails run``), part of the identity.
     """
     if script is None and sys.argv and sys.argv[0].endswith(".py"):
         script = sys.argv[0]
@@ -328,6 +329,9 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         except json.JSONDecodeError as exc:
             raise LabrailsError(f"{OVERRIDES_ENV} is not valid JSON ({exc})", fix='e.g. {"optim.lr": 0.01}') from None
     all_overrides.update(overrides or {})
+    from labrails.core.overrides import check_overrides
+
+    all_overrides = check_overrides(exp.config_path, all_overrides, source=OVERRIDES_ENV if env_overrides else "--set")
     resolved = config_mod.resolve(exp.config_path, chosen, all_overrides, script=config_mod.script_name(script, exp.root))
 
     spec = None
@@ -338,7 +342,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
 
     git = git_state(exp.root)
     version = code_version(git, script)
-    identity = run_identity(resolved.hash, version)
+    identity = run_identity(resolved.hash, version, args)
 
     info = new_run_record(
         descriptive_name=descriptive, experiment=exp.name, profile=chosen, identity=identity,
@@ -346,6 +350,8 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         git_commit=git.get("commit"), budget_seconds=resolved.budget_seconds, script=str(script) if script else None,
         overrides=all_overrides, forced=force, name_changes=notes,
     )
+    if args:
+        info["command_args"] = list(args)
 
     registry = Registry(exp.state)
     holder: dict[str, Path] = {}
