@@ -92,7 +92,7 @@ def test_kill_9_mid_run_is_detected_as_crashed(experiment):
     assert files_and_times(experiment.root) == before  # listing wrote nothing
     Registry(experiment.state).refresh(experiment.runs_dir)
     row = Registry(experiment.state).rows()[run.name]
-    assert row["status"] == "crashed" and "ended without recording" in row["error"]["message"]
+    assert row["status"] == "crashed" and "ended without recording" in row["error"][1]
 
 
 def test_eight_processes_starting_at_once_lose_nothing(experiment):

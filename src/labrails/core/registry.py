@@ -100,16 +100,39 @@ def _sqlite_error(exc: Exception, path: str) -> LabrailsError:
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
     if code in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
         return RegistryCorrupt(path, str(exc))
+    if code == 10 and _disk_full(path):  # SQLITE_IOERR: making the shared-memory file on a full disk
+        code = 13
+    if code == 10:
+        return LabrailsError(f"the run registry could not be read or written: {exc}", path=path,
+                             fix="check that filesystem (free space, dmesg, mount state), then retry")
     if code == 13:  # SQLITE_FULL
         return LabrailsError(f"cannot write the run registry: the disk is full ({exc})", path=path,
                              fix="free space on that filesystem, then re-run")
     if code in (3, 8, 14, 23):  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_AUTH
+        if _read_only_fs(path):
+            return LabrailsError(f"cannot write the run registry: the filesystem is read-only ({exc})", path=path,
+                                 fix="run from a writable copy of the experiment, or remount it read-write")
         return LabrailsError(f"cannot open the run registry for writing ({exc})", path=path,
                              fix="make the experiment's .labrails/ folder writable by you, or run from a writable copy")
     if code in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
         return LabrailsError(f"the run registry stayed locked ({exc})", path=path,
                              fix="another labrails process is writing it; retry, or stop a stuck process")
     return LabrailsError(f"the run registry failed: {exc}", path=path, fix=REBUILD_FIX)
+
+
+def _disk_full(path: str) -> bool:
+    try:
+        st = os.statvfs(os.path.dirname(path) or ".")
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+def _read_only_fs(path: str) -> bool:
+    try:
+        return bool(os.statvfs(os.path.dirname(path) or ".").f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _check_layout(con: sqlite3.Connection, path: str) -> bool:
@@ -139,9 +162,10 @@ def _open_read(path: str) -> sqlite3.Connection | None:
         try:
             ready = _check_layout(con, path)
         except sqlite3.OperationalError as exc:
-            if (exc.sqlite_errorcode & 0xFF) not in (8, 14):
+            if (exc.sqlite_errorcode & 0xFF) not in (8, 10, 13, 14):
                 raise
-            # A read-only filesystem: WAL readers cannot create the shared-memory file, so read it as is.
+            # A read-only or full filesystem: a WAL reader cannot make its shared-memory file, so read the
+            # database file as it is (without the changes of a writer killed before its WAL was merged).
             con.close()
             con = sqlite3.connect(_uri(path, immutable="1"), uri=True, isolation_level=None)
             ready = _check_layout(con, path)
@@ -261,17 +285,25 @@ class _Writer:
     def __enter__(self) -> sqlite3.Connection:
         import sqlite3
 
-        os.makedirs(self.state, exist_ok=True)
+        from labrails.core.fsutil import disk_errors
+
+        with disk_errors(self.state):
+            os.makedirs(self.state, exist_ok=True)
         try:
             self.con = sqlite3.connect(self.path, isolation_level=None, timeout=0)
             self.con.execute("PRAGMA busy_timeout = 200")
+            _check_layout(self.con, self.path)  # before changing anything in a file that may not be ours
             mode = "DELETE" if _on_network_fs(self.path) else "WAL"
             if self.con.execute("PRAGMA journal_mode").fetchone()[0].upper() != mode:
                 self._begin_wait(lambda: self.con.execute(f"PRAGMA journal_mode = {mode}"))
             self.con.execute("PRAGMA synchronous = FULL")
             self._begin_wait(lambda: self.con.execute("BEGIN IMMEDIATE"))
         except sqlite3.Error as exc:
+            self._close_quietly()
             raise _sqlite_error(exc, self.path) from None
+        except BaseException:
+            self._close_quietly()
+            raise
         self._note_holder()
         try:
             if not _check_layout(self.con, self.path):
@@ -280,6 +312,11 @@ class _Writer:
             self._rollback()
             raise
         return self.con
+
+    def _close_quietly(self) -> None:
+        con = getattr(self, "con", None)
+        if con is not None:
+            con.close()
 
     def _begin_wait(self, attempt: Callable[[], Any]) -> None:
         import sqlite3
@@ -494,7 +531,9 @@ class Registry:
         for row in self.find(status=["running"]):
             status, error = observed_status(os.path.join(str(runs_dir), row["run"]), row)
             if status not in ("running", "completed"):  # never upgrade a row from the files alone
-                changed[row["run"]] = {"status": status, **({"error": error} if error else {})}
+                changed[row["run"]] = {"status": status}
+                if error:  # the same (type, message) pair registry_row() records
+                    changed[row["run"]]["error"] = (error.get("type"), error.get("message"))
         if changed:
             with self._write() as con:
                 for name, fields in changed.items():
