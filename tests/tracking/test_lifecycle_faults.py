@@ -180,3 +180,19 @@ def test_a_killed_write_leaves_no_temporary_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
     subprocess.run([sys.executable, "-c", code, str(target)], check=True)
     assert json.loads(target.read_text()) == {"a": 1} and list(tmp_path.iterdir()) == [target]
+
+
+def test_temporary_files_of_dead_writers_are_removed_and_live_ones_kept(tmp_path):
+    import socket
+
+    from labrails.core.fsutil import remove_stale_temps
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = socket.gethostname()
+    stale = tmp_path / f".run.json.{host}.{int(dead.stdout)}.123.tmp"
+    live = tmp_path / f".run.json.{host}.{os.getpid()}.456.tmp"
+    other_host = tmp_path / f".run.json.elsewhere.example.{int(dead.stdout)}.789.tmp"
+    for path in (stale, live, other_host):
+        path.write_text("{}")
+    assert remove_stale_temps(tmp_path) == [stale]
+    assert sorted(tmp_path.iterdir()) == sorted([live, other_host])

@@ -171,8 +171,8 @@ def remove_stale_temps(directory: Path) -> list[Path]:
         name = entry.name
         if not (name.startswith(".") and name.endswith(_TMP_SUFFIX)):
             continue
-        parts = name[: -len(_TMP_SUFFIX)].rsplit(".", 3)
-        if len(parts) != 4 or parts[1] != host or not parts[2].isdigit() or pid_alive(int(parts[2])):
+        parts = name[: -len(_TMP_SUFFIX)].rsplit(".", 2)  # .NAME.HOST . PID . NS (a host name may hold dots)
+        if len(parts) != 3 or not parts[0].endswith("." + host) or not parts[1].isdigit() or pid_alive(int(parts[1])):
             continue
         with contextlib.suppress(OSError):
             os.unlink(entry.path)
