@@ -74,7 +74,7 @@ def list_runs(exp: Experiment) -> list[RunRow]:
     for run_dir in exp.run_dirs():
         try:
             info = observed(run_dir, read_run_json(run_dir))
-            info["status"] = shown_status(registered.get(run_dir.name), str(info.get("status")), run_dir)
+            info["status"] = shown_status(registered.get(run_dir.name), str(info.get("status")))
         except LabrailsError:
             rows.append(RunRow(run_dir.name, "?", "unreadable", "?", "-", "-", run_dir.name in ignored, "-", run_dir))
             continue

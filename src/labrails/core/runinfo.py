@@ -232,7 +232,7 @@ def row_is_dead(row: Mapping[str, Any], run_dir: Path | str | None) -> bool:
     return info.get("status") != "running" or is_crashed(info)
 
 
-def shown_status(row: Mapping[str, Any] | None, files_status: str, run_dir: Path | str | None = None) -> str:
+def shown_status(row: Mapping[str, Any] | None, files_status: str) -> str:
     """The status to believe, given the registry row and what the run's files say now.
 
     The files may report a failure or a crash, never a success the registry did not record: a run whose
@@ -255,7 +255,7 @@ def rebuilt_row(info: dict[str, Any], old: Mapping[str, Any] | None, run_dir: Pa
     row = registry_row(now)
     if old:
         row.update(old)
-    row["status"] = shown_status(old, str(now.get("status")), run_dir)
+    row["status"] = shown_status(old, str(now.get("status")))
     if row["status"] in ("failed", "crashed") and not row.get("error") and now.get("error"):
         row["error"] = (now["error"].get("type"), now["error"].get("message"))
     row.pop("missing_dir", None)
