@@ -14,6 +14,7 @@ MODULES = (
     "labrails.cli.split_cmd",         # split make/check
     "labrails.cli.sweep_cmds",        # sweep
     "labrails.cli.analysis_cmds",     # analyze, report, report check
+    "labrails.cli.clusters_cmds",     # clusters
 )
 
 

@@ -154,6 +154,10 @@ class Scheduler:
             if status != "completed":
                 where = f"runs/{newest.name}, which is {status}" if newest else "no run"
                 return f"{value} resolves to {where} (the script reads the newest match)"
+        for value, needed in job.prerequisites:
+            newest = newest_match(self.root, value)
+            if newest is not None and not (newest / needed).is_file():
+                return f"{value} resolves to runs/{newest.name}, which has no {needed}"
         return None
 
     def collect(self) -> None:

@@ -157,7 +157,7 @@ def _write(run_dir: Path, ids: list[int | str], embeddings: Any, labels: list[An
         writer.writerow([i, label, c, f"{p:.6f}"])
     write_atomic(folder / ASSIGNMENTS, rows.getvalue())
     plot = plot_clusters(embeddings, result.clusters, folder / PLOT,
-                         title=f"{run_dir.name}: HDBSCAN clusters of the training examples (PCA)")
+                         title=f"HDBSCAN clusters of the training examples, PCA projection\n{run_dir.name}")
     summary = {
         **summarize(result.clusters, labels),
         "params": result.params,
@@ -246,3 +246,46 @@ def missing_ids(assignments: Assignments, ids: Sequence[int | str]) -> list[int 
 
 def describe_missing(assignments: Assignments, missing: list[int | str], n: int) -> str:
     return f"{len(missing)} of the {n} training ids are not in {assignments.path.name} (e.g. {_preview(missing, 3)})"
+
+
+# --------------------------------------------------------------------------------------------- a run's clusters
+
+
+def cluster_run(run_dir: Path | str, *, min_cluster_size: int | None = None, min_samples: int | None = None,
+                pca_components: int | None = None, replace: bool = False) -> dict[str, Any]:
+    """``labrails clusters RUN``: the run's clusters summary, made from its saved embeddings when it has
+    none yet (or when ``replace``). Parameters left as None keep the run's own (or the defaults)."""
+    from labrails.core.runinfo import current_status
+
+    run_dir = Path(run_dir)
+    status = current_status(run_dir).get("status")
+    if status != "completed":
+        raise LabrailsError(f"the run is {status}, not completed: its checkpoint and embeddings may not be final",
+                            path=run_dir / "run.json", fix="cluster a completed run (list them with `labrails runs`)")
+    summary_path = run_dir / SUMMARY_PATH
+    if summary_path.is_file() and (run_dir / CLUSTERS_DIR / ASSIGNMENTS).is_file() and not replace:
+        return read_json(summary_path)
+    previous = read_json(summary_path).get("params", {}) if summary_path.is_file() else {}
+    chosen = {name: value if value is not None else previous.get(name, DEFAULTS[name])
+              for name, value in (("min_cluster_size", min_cluster_size), ("min_samples", min_samples),
+                                  ("pca_components", pca_components))}
+    return recluster(run_dir, replace=True, **chosen)
+
+
+def format_summary(summary: dict[str, Any], run_dir: Path | str) -> str:
+    """The summary as the CLI prints it: one line per cluster, its size and label mix."""
+    folder = Path(run_dir) / CLUSTERS_DIR
+    params = summary.get("params") or {}
+    lines = [f"{summary['n']} examples, {summary['n_clusters']} clusters, noise (-1) {summary['noise_share']:.1%} "
+             f"(HDBSCAN min_cluster_size={params.get('min_cluster_size')}, min_samples={params.get('min_samples')}, "
+             f"pca_components={params.get('pca_components')})"]
+    for cluster, info in summary["clusters"].items():
+        mix = ", ".join(f"{label}: {n}" for label, n in sorted(info["labels"].items(), key=lambda kv: -kv[1])[:4])
+        more = " ..." if len(info["labels"]) > 4 else ""
+        lines.append(f"  cluster {cluster:>3}  size {info['size']:>5}  purity {info['purity']:.2f}  labels {mix}{more}")
+    made = summary.get("provenance") or {}
+    lines.append(f"made from runs/{made.get('run')} (identity {made.get('identity')}, {made.get('embedding')})")
+    lines.append(f"files: {folder / ASSIGNMENTS}, {folder / SUMMARY}, {folder / (summary.get('files') or {}).get('plot', PLOT)}")
+    lines.append(f'filter by them in a later run: clusters.assignments: "runs/{Path(run_dir).name}", '
+                 "clusters.exclude_clusters: [-1] and/or clusters.min_cluster_probability: 0.5")
+    return "\n".join(lines)

@@ -116,7 +116,7 @@ def plot_clusters(embeddings: Any, clusters: Sequence[int], out_path: Path | str
         ax.text(cx, cy, str(c), fontsize=9, weight="bold", ha="center", va="center")
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
-    ax.set_title(title or f"{len(ids)} clusters (HDBSCAN), {int(noise.sum())} noise points, PCA projection")
+    ax.set_title(title or f"{len(ids)} clusters (HDBSCAN), {int(noise.sum())} noise points, PCA projection", fontsize=10)
     ax.legend(fontsize=7, markerscale=1.5, loc="best", ncol=2, title="cluster (size)")
     fig.tight_layout()
     fig.savefig(out)
