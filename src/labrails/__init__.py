@@ -32,6 +32,7 @@ _MODULES = {
     "split": "labrails.data.split",
     "outputs": "labrails.outputs",
     "cartography": "labrails.recipes.cartography",
+    "clusters": "labrails.recipes.clusters",
     "review": "labrails.review",
     "plots": "labrails.analysis.plots",
     "report": "labrails.analysis.report",

@@ -16,6 +16,7 @@ MODULES = (
     "labrails.cli.analysis_cmds",     # analyze, report, report check
     "labrails.cli.wrap_cmd",          # run NAME -- CMD
     "labrails.cli.export_cmd",        # export tensorboard|mlflow|wandb
+    "labrails.cli.clusters_cmds",     # clusters
 )
 
 
