@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from labrails.tracking.run import Run
 
 # Keys of the config's hf: section that are labrails' own, not TrainingArguments fields.
-OWN_KEYS = ("early_stopping_patience", "early_stopping_threshold", "stop_at_budget")
+OWN_KEYS = ("early_stopping_patience", "early_stopping_threshold", "stop_at_budget", "effective_batch_size")
 DEFAULT_PATIENCE = 3
 
 
@@ -28,6 +28,12 @@ def _transformers():
     except ImportError:
         raise MissingDependency("transformers", "hf") from None
     return transformers
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 def hf_config(run: Run) -> dict[str, Any]:
@@ -76,6 +82,7 @@ def training_args(run: Run, **overrides: Any):
         "save_total_limit": 2,
         "seed": run.config.get("seed", 42),
         "report_to": "none", "disable_tqdm": True,
+        "dataloader_pin_memory": _has_cuda(),  # pinning without a GPU only warns
     }
     if schedule == "steps":
         defaults["eval_steps"] = defaults["save_steps"] = values.get("eval_steps", 50)

@@ -84,7 +84,10 @@ def check_lengths(model, batches, texts, tokenizer) -> list[dict]:
         full = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]]
         cut = sum(n > width for n in full)
         share, how = cut / max(len(full), 1), f"of {len(full)} examples are longer than {width} tokens and get cut"
-    else:  # without the texts, a row that fills the whole window is the best sign it was cut
+    elif all(int(_mask(b).sum(1).max()) == b["input_ids"].shape[1] for b in batches):
+        # Padded to the longest in each batch: some row always fills it, so filling says nothing about cutting.
+        cut, share, how = 0, 0.0, ""
+    else:  # padded to a fixed length: a row that fills the whole window is the best sign it was cut
         cut = int((real >= width).sum())
         share, how = cut / max(len(real), 1), f"of the first {len(real)} examples fill all {width} positions (likely cut)"
     numbers.update(truncated=cut, truncated_share=round(share, 4))
