@@ -92,7 +92,10 @@ def _constant(ctx: Context) -> list[Finding]:
         return []
     counts = dd.raw["raw_output"].value_counts()
     top, k, n = counts.index[0], int(counts.iloc[0]), len(dd.raw)
-    if k / n < 0.5:
+    # A short answer from a few labels repeats by nature; the most common true label sets the bar.
+    truth = dd.predictions["ground_truth"].astype(str).value_counts(normalize=True)
+    bar = max(0.9, float(truth.iloc[0]) + 0.2 if len(truth) else 0.9)
+    if k / n < min(bar, 1.0) and k < n:
         return []
     severity = "blocker" if k == n else "warning"
     return [Finding("llm-constant", severity,
