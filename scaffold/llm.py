@@ -17,7 +17,7 @@
 # ///
 """Fine-tune a small causal LM with HF Trainer, then evaluate its free-text answers with labrails.llm.generate.
 
-    uv run llm.py de-risk    # under a minute on 2 CPU cores: 30% of the training words, 100 steps
+    uv run llm.py de-risk    # under a minute on 2 CPU cores: 30% of the training words, 80 steps
     uv run llm.py full       # the real run: every training word, early stopping on val loss, 2,166 test words
 
 The whole path of an LLM experiment, small enough for a CPU and with nothing downloaded:
