@@ -1,11 +1,9 @@
-"""The hf tests need transformers (labrails[hf]); without it they are skipped with the reason shown."""
+"""Fixtures for the hf tests. Each test module needs transformers (labrails[hf]) and skips with the reason without it."""
 
 from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("transformers", reason="transformers not installed: pip install 'labrails[hf]'")
-pytest.importorskip("vaderSentiment", reason="the VADER lexicon ships in vaderSentiment: pip install 'labrails[hf]'")
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+pytest.importorskip("transformers", reason="transformers not installed: pip install 'labrails[hf]'")
+pytest.importorskip("vaderSentiment", reason="the VADER lexicon ships in vaderSentiment: pip install 'labrails[hf]'")
+
 import labrails
 from labrails.core.errors import LabrailsError
 from labrails.hf.preflight import preflight

@@ -10,8 +10,6 @@ import os
 
 import pytest
 
-pytest.importorskip("transformers", reason="transformers not installed: pip install 'labrails[hf]'")
-pytest.importorskip("vaderSentiment", reason="the VADER lexicon ships in vaderSentiment: pip install 'labrails[hf]'")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("transformers", reason="transformers not installed: pip install 'labrails[hf]'")
+pytest.importorskip("vaderSentiment", reason="the VADER lexicon ships in vaderSentiment: pip install 'labrails[hf]'")
+
 import labrails
 from labrails.llm import HFEngine, generate
 from labrails.review import review_run
