@@ -40,6 +40,8 @@ _MODULES = {
     "analyze": "labrails.analysis.analyze",
     "journal": "labrails.core.journal",
     "registry": "labrails.core.registry",
+    "hf": "labrails.hf",
+    "llm": "labrails.llm",
 }
 
 

@@ -37,6 +37,10 @@ TEMPLATES = {
     "wine-llm": {"script": "predict.py", "source": "predict.py", "config": "predict_config.yaml", "suites": None,
                  "data_source": "sklearn.datasets.load_wine", "min_test_size": 50, "expected_range": (0.70, 0.99),
                  "about": "a tiny character-level language model answering free-text prompts about wines (predict.py)"},
+    "llm": {"script": "llm.py", "source": "llm.py", "config": "llm_config.yaml", "suites": None,
+            "data_source": "vaderSentiment/vader_lexicon.txt", "min_test_size": 500, "expected_range": (0.85, 1.0),
+            "about": "a small causal LM fine-tuned with HF Trainer (labrails.hf) on VADER's rated words, evaluated "
+                     "with labrails.llm.generate (llm.py)"},
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
