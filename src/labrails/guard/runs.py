@@ -46,10 +46,14 @@ def option_value(args: list[str], option: str) -> str | None:
 def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
     if launch.kind != "script" or not launch.script:
         return None
-    script = resolve_path(cwd, launch.cwd, launch.script)
+    # A symlink (or a hard-to-spot path) to an experiment's script is that script.
+    script = os.path.realpath(resolve_path(cwd, launch.cwd, launch.script))
     root = find_experiment_root(os.path.dirname(script))
     if root is None:
-        return None
+        # A copy of a run script kept outside the experiment, started from inside it, still starts its runs.
+        root = find_experiment_root(resolve_path(cwd, launch.cwd, "."))
+        if root is None or not _starts_runs(script):
+            return None
     exp = ExperimentView(root)
     positional = [a for a in launch.args if not a.startswith("-")]
     name = positional[0] if positional else None
@@ -60,6 +64,15 @@ def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
 
         profile = profile_from_name(name, exp.profiles)
     return RunLaunch(launch, script, exp, name, profile)
+
+
+def _starts_runs(script: str) -> bool:
+    try:
+        with open(script, encoding="utf-8", errors="replace") as fh:
+            code = fh.read(1_000_000)
+    except (OSError, ValueError):
+        return False
+    return "start_run" in code
 
 
 def launch_text(run: RunLaunch) -> str:
