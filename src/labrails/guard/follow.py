@@ -43,6 +43,9 @@ KNOWN_TOOLS = frozenset("""cat less more head tail grep egrep fgrep rg ag ack wc
     wait cd pushd popd export unset set declare local readonly alias unalias history clear date env printenv
     whoami id hostname uname curl wget ssh open xdg-open awk gawk mawk sed gsed perl ruby node""".split())
 _SHEBANG_PYTHON = ("python", "pypy")
+# Job schedulers that run a local script later, the way bash would run it now.
+_SCHEDULERS = frozenset({"sbatch", "qsub", "bsub", "at", "batch"})
+_UNSAFE_NAME = frozenset(" \t\n/\\@:;,!?*'\"")
 
 
 class Opaque:
@@ -139,7 +142,14 @@ class _Follower:
                 return []
             return self.script(cmd, core[1], literal[1], core[2:], level, sourced=True)
         if base in ("make", "gmake"):
+            if any(a in ("-v", "--version", "-h", "--help", "-n", "--dry-run", "--just-print", "-q", "--question")
+                   for a in core[1:]):
+                return []  # prints, or only says what it would run
             return self.make(cmd, core, literal, level)
+        if base in _SCHEDULERS:
+            script = next((i for i, a in enumerate(core[1:], start=1) if not a.startswith("-") and os.path.isfile(where(self.cwd, cmd, a))), None)
+            if script is not None:
+                return self.script(cmd, core[script], literal[script], core[script + 1 :], level)
         if base == "git":
             return self.git(cmd, core, level)
         if base in _RUNNERS:
@@ -169,10 +179,16 @@ class _Follower:
             if not value_literal:
                 return self.opaque_if(cmd, f"the script to run is `{value}`, which bash expands")
             path = os.path.realpath(where(self.cwd, cmd, value))
+            if not os.path.exists(path) and self.in_experiment(cmd):
+                return self.opaque_if(cmd, f"{value} does not exist yet (it would be made earlier in this same command)", path)
             if not all(literal[len(core) - len(rest) :]):
                 word = next(core[i] for i in range(len(core) - len(rest), len(core)) if not literal[i])
                 return self.opaque_if(cmd, f"`{word}` among the arguments of {value} is expanded by bash, so its profile and "
                                       "flags cannot be read", path if path.endswith(".py") else "")
+            name = next((a for a in rest if not a.startswith("-")), None)
+            if name is not None and _needs_tidying(name) and self.in_experiment(cmd, path):
+                return self.opaque_if(cmd, f"the run name {name!r} is not plain (labrails would tidy it to "
+                                      f"{_tidied(name)!r} and pick its profile from that)", path)
             return []
         if how == "module":
             if not value_literal:
@@ -187,8 +203,9 @@ class _Follower:
             return []
         code, source = None, None
         if how == "inline":
-            if not value_literal:
-                return self.opaque_if(cmd, "the code given to `python -c` is expanded by bash")
+            if not value_literal and ("$(" in value or "`" in value):
+                return self.opaque_if(cmd, "the code given to `python -c` holds a command substitution")
+            # Plain `$var` references (a file name from a loop) are read as written: the code itself is judged.
             code = value
         else:  # stdin
             code = cmd.heredoc
@@ -295,7 +312,7 @@ class _Follower:
         real = os.path.realpath(path)
         if not os.path.exists(real):
             if self.in_experiment(cmd):
-                return self.opaque_if(cmd, f"{core[0]} does not exist yet, so labrails cannot see what it runs", real)
+                return self.opaque_if(cmd, f"{core[0]} does not exist yet (it would be made earlier in this same command)", real)
             return []
         text = read_head(real)
         if text is None:
@@ -329,6 +346,13 @@ class _Follower:
                                           cmd.background, None, cmd.nested_in, dict(cmd.exported))
                 synthetic.expanded = frozenset(i for i, lit in enumerate(literal) if not lit and i > 0)
                 return [synthetic]
+        out: list[SimpleCommand] = []
+        for i, arg in enumerate(core[1:], start=1):
+            # `script -c "python train.py full"`, `ssh host 'cmd'`, `su -c '...'`: a shell string among the arguments.
+            if literal[i] and (" " in arg or "\n" in arg) and self.may_launch(arg.split()):
+                out += self.parse(cmd, arg, f"{basename(core[0])} argument", 0)
+        if out:
+            return out
         for i, arg in enumerate(core[1:], start=1):
             if arg.endswith(".py") and literal[i]:
                 path = os.path.realpath(where(self.cwd, cmd, arg))
@@ -423,6 +447,19 @@ class _Follower:
         from labrails.core.expview import find_experiment_root
 
         return any(find_experiment_root(os.path.dirname(p) if p.endswith(".py") else p) for p in (*paths, where(self.cwd, cmd)))
+
+
+def _needs_tidying(name: str) -> bool:
+    return ".." in name or any(c in _UNSAFE_NAME or ord(c) > 126 or ord(c) < 32 for c in name)
+
+
+def _tidied(name: str) -> str:
+    from labrails.core.naming import NameProblem, sanitize
+
+    try:
+        return sanitize(name)[0]
+    except NameProblem:
+        return "(nothing usable)"
 
 
 def _quote(word: str) -> str:

@@ -126,10 +126,13 @@ def _unknown_writer(cmd: SimpleCommand, request: Request, kinds: tuple[str, ...]
     core = core_of(cmd)[0]
     if not core:
         return None
+    program = basename(core[0])
     hits = [h for h in _mentions(cmd, request) if h[2] in kinds]
+    if program in ("xargs", "parallel") and not hits:
+        # Their files come from the rest of the line (`ls .labrails/* | xargs sed -i ...`).
+        hits = [h for other in request.commands if other is not cmd for h in _mentions(other, request) if h[2] in kinds]
     if not hits:
         return None
-    program = basename(core[0])
     if program == "ln":
         return program, hits[0][0], "links to it (a later write through the link would land there)"
     if program in _WRITES_KNOWN:

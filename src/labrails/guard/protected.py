@@ -165,5 +165,7 @@ def program_writes_its_files(base: str, args: list[str]) -> bool:
     """Whether a program may write any file it is given (everything but plain readers)."""
     if base not in READERS:
         return True
+    if base in ("sed", "gsed"):
+        return any(a.startswith("--in-place") or (a.startswith("-") and not a.startswith("--") and "i" in a[1:]) for a in args)
     return any(a == opt or a.startswith(opt + "=") or (opt.startswith("-") and not opt.startswith("--") and a.startswith(opt) and len(opt) == 2 and base != "find")
                for a in args for opt in _READER_WRITE_OPTIONS.get(base, ()))

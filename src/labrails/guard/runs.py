@@ -44,8 +44,8 @@ def option_value(args: list[str], option: str) -> str | None:
 
 
 def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
-    if launch.kind != "script" or not launch.script:
-        return None
+    if launch.kind != "script" or not launch.script or any(c in launch.script for c in "$`*?["):
+        return None  # a script word bash would still rewrite is the unresolved-launch rule's to judge
     # A symlink (or a hard-to-spot path) to an experiment's script is that script.
     script = os.path.realpath(resolve_path(cwd, launch.cwd, launch.script))
     root = find_experiment_root(os.path.dirname(script))

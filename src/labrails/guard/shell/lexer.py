@@ -28,7 +28,7 @@ _REDIRECT = re.compile(r"(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9]*)(?:<<<|<<-|<<|<>|<
 _RESERVED_WORD = re.compile(r"(\[\[|[{}!]|[a-z]+)(?=[ \t\n;&|()<>]|\Z)")
 # What makes `$` start an expansion: a name, a digit, a special parameter, `{` or `(`.
 _EXPANSION_START = re.compile(r"[A-Za-z_0-9@*#?$!{(-]")
-_GLOB = re.compile(r"[*?\[]|\{[^{}]*(?:,|\.\.)[^{}]*\}")
+_GLOB = re.compile(r"[*?]|\[[^\]]+\]|\{[^{}]*(?:,|\.\.)[^{}]*\}")
 _RESERVED = frozenset(
     "if then elif else fi for select while until do done case esac in function time coproc { } ! [[".split()
 )
