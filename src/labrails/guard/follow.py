@@ -186,9 +186,9 @@ class _Follower:
                 return self.opaque_if(cmd, f"`{word}` among the arguments of {value} is expanded by bash, so its profile and "
                                       "flags cannot be read", path if path.endswith(".py") else "")
             name = next((a for a in rest if not a.startswith("-")), None)
-            if name is not None and _needs_tidying(name) and self.in_experiment(cmd, path):
+            if name is not None and _needs_tidying(name) and _tidied_profile(name, path):
                 return self.opaque_if(cmd, f"the run name {name!r} is not plain (labrails would tidy it to "
-                                      f"{_tidied(name)!r} and pick its profile from that)", path)
+                                      f"{_tidied(name)!r}, a {_tidied_profile(name, path)} run)", path)
             return []
         if how == "module":
             if not value_literal:
@@ -459,7 +459,17 @@ def _tidied(name: str) -> str:
     try:
         return sanitize(name)[0]
     except NameProblem:
-        return "(nothing usable)"
+        return ""
+
+
+def _tidied_profile(name: str, script: str) -> str | None:
+    """The profile the tidied run name picks, when ``script`` is in an experiment (a path or a sentence picks none)."""
+    from labrails.core.expview import ExperimentView, find_experiment_root
+    from labrails.core.naming import profile_from_name
+
+    root = find_experiment_root(os.path.dirname(script))
+    tidied = _tidied(name)
+    return profile_from_name(tidied, ExperimentView(root).profiles) if root and tidied else None
 
 
 def _quote(word: str) -> str:
