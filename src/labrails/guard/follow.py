@@ -162,10 +162,14 @@ class _Follower:
 
     # ---- what may start Python or labrails -----------------------------------------------------------
 
-    def may_launch(self, core: list[str]) -> bool:
+    def may_launch(self, argv: list[str]) -> bool:
+        """Whether an argv may start Python or labrails (through its launcher wrappers)."""
+        core = unwrap(argv)[0] or argv
+        if not core:
+            return False
         base = basename(core[0])
         return (_dynamic(core[0]) or is_interpreter(core[0]) or base in (LABRAILS, "source", ".", "make", "gmake")
-                or base in SHELLS or base in _RUNNERS or "/" in core[0] or base.endswith(".py") or base not in KNOWN_TOOLS)
+                or base in SHELLS or base in _RUNNERS or base in _SCHEDULERS or "/" in core[0] or base.endswith(".py"))
 
     # ---- python ------------------------------------------------------------------------------------
 

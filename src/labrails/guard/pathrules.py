@@ -148,9 +148,14 @@ def _unknown_writer(cmd: SimpleCommand, request: Request, kinds: tuple[str, ...]
                 return program, hits[0][0], f"hands it to `{basename(inner[0])}`, which may write it"
         if not program_writes_its_files(program, core[1:]):
             return None
-    elif not program_writes_its_files(program, core[1:]):
+    elif not program_writes_its_files(program, core[1:]) or _json_tool_reading(core):
         return None
     return program, hits[0][0], "may write the files it is given"
+
+
+def _json_tool_reading(core: list[str]) -> bool:
+    """`python -m json.tool FILE` pretty-prints; only a second operand would be written."""
+    return len(core) == 4 and core[1:3] == ["-m", "json.tool"]
 
 
 def _sed_scripts(args: list[str]) -> list[str]:
