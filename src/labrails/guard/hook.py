@@ -22,13 +22,28 @@ def _irrelevant(raw: str) -> bool:
     labrails' files: it is allowed before even `json` is imported. Claude Code writes the payload with
     JSON.stringify, which escapes only quotes, backslashes and control characters, so a token in the command
     appears verbatim in the raw text."""
-    lowered = raw.lower()
+    lowered = _without_paths(raw.lower())
     if any(token in lowered for token in RAW_TOKENS):
         return False
     key_dir = os.environ.get("LABRAILS_CONFIG_DIR")
     if key_dir and os.path.basename(key_dir.rstrip("/")).lower() in lowered:
         return False
     return not _git_alias_possible(lowered)
+
+
+def _without_paths(lowered: str) -> str:
+    """The payload without its cwd and transcript path: the project's folder name says nothing about the command."""
+    for key in ('"cwd"', '"transcript_path"'):
+        at = lowered.find(key)
+        if at < 0:
+            continue
+        start = lowered.find('"', lowered.find(":", at + len(key)) + 1)
+        end = start + 1
+        while 0 < end < len(lowered) and lowered[end] != '"':
+            end += 2 if lowered[end] == "\\" else 1
+        if start > 0 and end < len(lowered):
+            lowered = lowered[:at] + lowered[end + 1 :]
+    return lowered
 
 
 def _git_alias_possible(lowered: str) -> bool:

@@ -38,7 +38,10 @@ HIDING_PATTERNS = (r"\$", "`", r"[*?\[{]", r"\beval\b", r"\bexec", r"\bsh\b", r"
                    r"\./", r"\bln\b")
 # Lower-case substrings that make a raw payload worth decoding for the same reasons.
 # ("{" is left out: every JSON payload has one.)
-HIDING_TOKENS = ("$", "`", "*", "?", "[", "sh", "source", "eval", "exec", "xargs", "parallel", "-ok", "make",
+# Shells are spelled out around their name, since every Bash payload says "Bash" as its tool name.
+_SHELL_TOKENS = (".sh", "sh ", "sh\\", "sh;", "sh|", "sh)", "sh<", "sh&", "|sh", "| sh", "|bash", "| bash", "|zsh", "| zsh",
+                 "|dash", "| dash", "|ksh", "| ksh")
+HIDING_TOKENS = ("$", "`", "*", "?", "[", *_SHELL_TOKENS, "source", "eval", "exec", "xargs", "parallel", "-ok", "make",
                  "./", "ln ")
 # git's own commands; `git <anything else>` may be an alias that runs a shell command.
 GIT_COMMANDS = frozenset("""add am annotate apply archive bisect blame branch bundle cat-file check-attr check-ignore
