@@ -158,17 +158,10 @@ def check_file_tool(tool_input: dict, cwd: str) -> Decision:
 
 def check_read_tool(tool_input: dict, cwd: str) -> Decision:
     """Read, Grep, Glob: only the signing key's folder is off limits."""
-    from labrails.guard.pathrules import key_read_reason
-    from labrails.guard.protected import expand
+    from labrails.guard.protected import read_tool_reason
 
-    for field in ("file_path", "notebook_path", "path", "pattern"):
-        value = tool_input.get(field)
-        if isinstance(value, str) and value and (field != "pattern" or "/" in value):
-            for path in expand(cwd, value):
-                reason = key_read_reason(path)
-                if reason:
-                    return deny("signing-key", reason)
-    return ALLOW
+    reason = read_tool_reason(tool_input, cwd)
+    return deny("signing-key", reason) if reason else ALLOW
 
 
 def decide(payload: dict) -> Decision:

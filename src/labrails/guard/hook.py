@@ -95,7 +95,13 @@ def pretooluse(payload) -> int:
         command = tool_input.get("command") if isinstance(tool_input, dict) else None
         if not isinstance(command, str) or (not _relevant_command(command) and ".labrails" not in command):
             return 0
-    elif tool not in FILE_TOOLS and tool not in READ_TOOLS:
+    elif tool in READ_TOOLS:
+        # Only the signing key's folder is off limits to the read tools: a cheap check, without the engine.
+        from labrails.guard.protected import read_tool_reason
+
+        reason = read_tool_reason(tool_input, _cwd(payload)) if isinstance(tool_input, dict) else None
+        return _deny(f"labrails [signing-key]: {reason}") if reason else 0
+    elif tool not in FILE_TOOLS:
         return 0
     try:
         from labrails.guard.engine import decide

@@ -11,6 +11,7 @@ import os
 
 from labrails.guard.follow import core_of, where
 from labrails.guard.protected import (
+    KEY_FIX,
     SPEC_NAMES,
     approved_spec,
     expand,
@@ -30,8 +31,7 @@ if TYPE_CHECKING:
     from labrails.guard.shell.launches import Launch
 
 _STATE_FIX = "Use the labrails commands (`labrails status`, `labrails runs`); approvals come only from the human's terminal."
-_KEY_FIX = ("That folder holds the key that signs the human's approvals and the run verdicts; the agent never reads "
-            "or copies it. Ask the human if something about signing looks wrong.")
+_KEY_FIX = KEY_FIX
 # Programs whose writes writes.py reads operand by operand: the written-path rules judge them.
 _WRITES_KNOWN = frozenset("""tee cp mv install rsync scp touch rm rmdir unlink truncate shred mkdir chmod chown chgrp
     dd curl wget""".split())
@@ -190,12 +190,6 @@ def unknown_writer_spec(cmd: SimpleCommand, request: Request) -> str | None:
     program, word, how = hit
     return (f"`{program}` is given `{word}`, a spec.yaml the human approved, and {how}. Read it with cat or grep; "
             "to change it, describe the change and ask the human to edit and re-approve it.")
-
-
-def key_read_reason(path: str) -> str | None:
-    if in_key_dir(path):
-        return f"{path} is in labrails' signing-key folder. {_KEY_FIX}"
-    return None
 
 
 def code_reads_key(launch: Launch, request: Request) -> str | None:

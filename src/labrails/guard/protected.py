@@ -161,6 +161,22 @@ def protected(path: str) -> str | None:
     return None
 
 
+KEY_FIX = ("That folder holds the key that signs the human's approvals and the run verdicts; the agent never reads "
+           "or copies it. Ask the human if something about signing looks wrong.")
+
+
+def read_tool_reason(tool_input: dict, cwd: str) -> str | None:
+    """Why a Read/Grep/Glob call may not go ahead: only the signing key's folder is off limits to them."""
+    keys = key_dir()
+    for field in ("file_path", "notebook_path", "path", "pattern"):
+        value = tool_input.get(field)
+        if isinstance(value, str) and value and (field != "pattern" or "/" in value):
+            for path in expand(cwd, value):
+                if in_key_dir(path, keys):
+                    return f"{path} is in labrails' signing-key folder. {KEY_FIX}"
+    return None
+
+
 def program_writes_its_files(base: str, args: list[str]) -> bool:
     """Whether a program may write any file it is given (everything but plain readers)."""
     if base not in READERS:
