@@ -342,7 +342,7 @@ class _Follower:
 
     def unknown_program(self, cmd, core, literal) -> list[SimpleCommand]:
         """A program labrails does not know: a copy of labrails on PATH, or a runner handed an experiment script."""
-        program = _on_path(core[0])
+        program = _on_path(core[0], self.search_path(cmd))
         if program is not None:
             text = read_head(program, 64_000)
             if text is not None and _labrails_entry(text):
@@ -447,6 +447,16 @@ class _Follower:
 
     # ---- where ------------------------------------------------------------------------------------
 
+    def search_path(self, cmd) -> str:
+        """The PATH the command runs with: its own `PATH=...` (the usual variables filled in), else the hook's."""
+        value = cmd.env.get("PATH") or cmd.exported.get("PATH")
+        if value is None:
+            return os.environ.get("PATH", "")
+        here = where(self.cwd, cmd)
+        for name, known in (("PATH", os.environ.get("PATH", "")), ("PWD", here), ("HOME", os.path.expanduser("~"))):
+            value = value.replace("${" + name + "}", known).replace("$" + name, known)
+        return os.pathsep.join(os.path.join(here, os.path.expanduser(p)) for p in value.split(os.pathsep))
+
     def in_experiment(self, cmd, *paths: str) -> bool:
         from labrails.core.expview import find_experiment_root
 
@@ -486,10 +496,10 @@ def _labrails_entry(text: str) -> bool:
                                              "run_module('labrails'", 'run_module("labrails"'))
 
 
-def _on_path(name: str) -> str | None:
+def _on_path(name: str, search: str) -> str | None:
     if not name or "/" in name:
         return None
-    for folder in os.environ.get("PATH", "").split(os.pathsep)[:64]:
+    for folder in search.split(os.pathsep)[:64]:
         path = os.path.join(folder or ".", name)
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path

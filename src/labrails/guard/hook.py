@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from labrails.guard.vocabulary import FILE_TOOLS, GIT_COMMANDS, RAW_TOKENS, READ_TOOLS, RELEVANT_PATTERN
+from labrails.guard.vocabulary import FILE_TOOLS, GIT_COMMANDS, KEY_WORDS, RAW_TOKENS, READ_TOOLS, RELEVANT_PATTERN, STATE_DIR
 
 
 def _irrelevant(raw: str) -> bool:
@@ -41,8 +41,8 @@ def _without_paths(lowered: str) -> str:
         end = start + 1
         while 0 < end < len(lowered) and lowered[end] != '"':
             end += 2 if lowered[end] == "\\" else 1
-        if start > 0 and end < len(lowered):
-            lowered = lowered[:at] + lowered[end + 1 :]
+        if start > 0 and end < len(lowered) and not any(w in lowered[start:end] for w in (STATE_DIR, *KEY_WORDS)):
+            lowered = lowered[:at] + lowered[end + 1 :]  # (a cwd inside protected files stays: it matters)
     return lowered
 
 

@@ -35,14 +35,15 @@ PROTECTED_WORDS = (STATE_DIR, *STATE_WORDS, *KEY_WORDS)
 # (xargs, find -exec, parallel, make). Commands with these are parsed even when no launcher is named.
 HIDING_PATTERNS = (r"\$", "`", r"[*?\[{]", r"\beval\b", r"\bexec", r"\bsh\b", r"\.sh\b", r"(ba|z|da|k)sh\b",
                    r"\bsource\b", r"(^|[\s;&|(])\.\s", r"\bxargs\b", r"\bparallel\b", r"-ok(dir)?\b", r"\bmake\b",
-                   r"\./", r"\bln\b")
+                   r"\./", r"\bln\b", r"\bapprove\b", r"\bpin\b")
 # Lower-case substrings that make a raw payload worth decoding for the same reasons.
 # ("{" is left out: every JSON payload has one.)
 # Shells are spelled out around their name, since every Bash payload says "Bash" as its tool name.
 _SHELL_TOKENS = (".sh", "sh ", "sh\\", "sh;", "sh|", "sh)", "sh<", "sh&", "|sh", "| sh", "|bash", "| bash", "|zsh", "| zsh",
                  "|dash", "| dash", "|ksh", "| ksh")
+# "approve" and " pin": a renamed copy of labrails on PATH is still told to approve or pin.
 HIDING_TOKENS = ("$", "`", "*", "?", "[", *_SHELL_TOKENS, "source", "eval", "exec", "xargs", "parallel", "-ok", "make",
-                 "./", "ln ")
+                 "./", "ln ", "approve", " pin")
 # git's own commands; `git <anything else>` may be an alias that runs a shell command.
 GIT_COMMANDS = frozenset("""add am annotate apply archive bisect blame branch bundle cat-file check-attr check-ignore
     check-mailmap check-ref-format checkout checkout-index cherry cherry-pick citool clean clone column commit
