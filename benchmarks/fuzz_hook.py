@@ -75,7 +75,7 @@ def main() -> None:
         for line in bad[:20]:
             print("  " + line)
         print("slowest: " + ", ".join(f"#{i} {event} {took * 1000:.0f} ms" for took, event, i in slowest)
-              + f" (target: none over 2000 ms)")
+              + " (target: none over 2000 ms)")
 
         entry = [sys.executable, "-c", "import sys; from labrails.guard.hook import main; sys.exit(main())", "pretooluse"]
         sub_counts: collections.Counter[str] = collections.Counter()

@@ -177,7 +177,6 @@ class _Follower:
         how, value, rest = python_invocation(core)
         if how == "info":
             return []
-        n_opts = len(core) - len(rest) - (1 if how in ("script", "module", "inline") else 0)
         value_literal = all(literal[1 : len(core) - len(rest)]) if how != "stdin" else True
         if how == "script":
             if not value_literal:
@@ -201,7 +200,7 @@ class _Follower:
             if local:
                 return self.opaque_if(cmd, f"`python -m {value}` runs {local}", local)
             if value.split(".")[0] in _RUNNER_MODULES or value in _RUNNER_MODULES:
-                for i, arg in enumerate(rest):
+                for arg in rest:
                     if arg.endswith(".py") or self.local_module(cmd, arg):
                         return self.opaque_if(cmd, f"`python -m {value}` runs {arg}", where(self.cwd, cmd, arg))
             return []
@@ -255,7 +254,7 @@ class _Follower:
         if len(core) > 1 and not literal[1]:
             return self.opaque_if(cmd, f"the labrails command is `{core[1]}`, which bash expands")
         if core[1:2] and core[1] in ("approve", "sweep", "data", "run") and not all(literal):
-            word = next(w for w, lit in zip(core, literal) if not lit)
+            word = next(w for w, lit in zip(core, literal, strict=True) if not lit)
             return self.opaque_if(cmd, f"`labrails {core[1]}` is given `{word}`, which bash expands")
         return []
 

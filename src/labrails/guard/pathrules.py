@@ -116,7 +116,7 @@ def key_mentioned(cmd: SimpleCommand, request: Request) -> str | None:
     if not hits:
         return None
     program = basename(core_of(cmd)[0][0]) if cmd.argv else ""
-    for word, path, kind in hits:
+    for word, _, kind in hits:
         if kind == "key" or (kind == "key-parent" and program not in _LISTERS):
             return f"`{program}` is given `{word}`, which reaches labrails' signing-key folder ({key_dir()}). {_KEY_FIX}"
     return None
