@@ -48,8 +48,8 @@ def writes_state(written: Written, request: Request) -> str | None:
             return "inline Python that labrails cannot parse mentions .labrails/ or spec.yaml; the agent may not write there."
         return None
     if in_state(written.path):
-        return (f"{written.path} is labrails' own state (registry, approvals); it is never edited by hand or by the agent. "
-                f"{_STATE_FIX}")
+        return (f"{written.path} is labrails' own state (registry, approvals, a run's record or verdict); it is never edited "
+                f"by hand or by the agent. {_STATE_FIX}")
     if written.expanded and any(word in request.command for word in (STATE_DIR, *STATE_WORDS)):
         return (f"this command writes to `{written.spelled}`, which bash expands, and it mentions labrails' state; "
                 f"labrails cannot tell whether it writes there, so it is blocked. {_STATE_FIX}")

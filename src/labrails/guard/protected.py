@@ -1,6 +1,7 @@
 """Which files the agent may not change (or, for the signing key, read), compared as real paths.
 
-Protected: an experiment's ``.labrails/`` (registry, approvals, signatures), a spec.yaml the human has
+Protected: an experiment's ``.labrails/`` (registry, approvals, signatures) and each run's ``run.json`` and
+``review.json`` (the record and the verdict the library writes), a spec.yaml the human has
 approved, and the folder holding labrails' signing key (:func:`key_dir`, the same folder as
 ``labrails.core.signing.config_dir``; the key is what makes approvals unforgeable). A path is compared
 after symlinks are resolved, and a glob or brace pattern after it is expanded against the disk; a
@@ -125,8 +126,17 @@ def _could_match(path: str) -> str:
     return "/".join(parts)
 
 
+# A run's own record and verdict: written by the library as the run ends, never by the agent.
+RUN_RECORDS = ("run.json", "review.json")
+
+
 def in_state(path: str) -> bool:
-    return STATE_DIR in path.split("/")
+    """Inside an experiment's .labrails/, or a run's run.json/review.json (runs/<run>/ next to .labrails/)."""
+    parts = path.split("/")
+    if STATE_DIR in parts:
+        return True
+    return (len(parts) >= 4 and parts[-1] in RUN_RECORDS and parts[-3] == "runs"
+            and os.path.isdir("/".join(parts[:-3] + [STATE_DIR])))
 
 
 def in_key_dir(path: str, keys: str | None = None) -> bool:

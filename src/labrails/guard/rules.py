@@ -39,7 +39,7 @@ from labrails.guard.pathrules import (
     writes_state,
 )
 from labrails.guard.runs import launch_text, option_value, resolve_path
-from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN, SPEC_MARKER, STATE_DIR, STATE_MARKERS
+from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN, RUN_RECORD_WORDS, SPEC_MARKER, STATE_DIR, STATE_MARKERS
 
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
 TYPE_CHECKING = False
@@ -60,6 +60,8 @@ DATA_OPTIONS = {"--data", "--dataset", "--data-source", "--source", "--data_sour
 SYNTHETIC_ENV = re.compile(r"^(LABRAILS_)?(SYNTHETIC|USE_SYNTHETIC|SYNTHETIC_DATA|FAKE_DATA|DUMMY_DATA|MOCK_DATA|USE_FAKE_DATA)$", re.I)
 TRUTHY = {"1", "true", "yes", "on", "y"}
 MAY_LAUNCH = re.compile(MAY_LAUNCH_PATTERN, re.I)
+# Python that writes files: a mode that writes, or a call that saves, moves or replaces.
+_WRITES_FILES = re.compile(r"""['"][rb+]*[wax][bt+]*['"]|\.write|dump\(|replace\(|rename\(|shutil\.|copy|move\(|to_json|save""")
 DEFAULT_TIMEOUT_MS = 120_000
 _APPROVAL_API = ("labrails.core.approvals", "from labrails.core import approvals", "approvals.approve(", "labrails.core.signing",
                  "from labrails.core import signing")
@@ -126,7 +128,12 @@ def code_names_state(launch: Launch, request: Request) -> str | None:
     # Reading the registry is what `labrails runs` is for. A script outside any experiment, run from
     # outside one, is none of labrails' business.
     code = code_of(launch, request)
-    if code and any(marker in code for marker in STATE_MARKERS) and _in_or_at_experiment(launch, request):
+    if not code or not _in_or_at_experiment(launch, request):
+        return None
+    if any(marker in code for marker in RUN_RECORD_WORDS) and _WRITES_FILES.search(code):
+        return ("this Python names a run's record or verdict (run.json, review.json) and writes files; the library "
+                "writes those as a run ends. Read them with cat or jq; a run that failed is re-run, not relabelled.")
+    if any(marker in code for marker in STATE_MARKERS):
         return ("this Python refers to labrails' state files (.labrails/, approvals.json, registry.json), which "
                 "the agent may not touch. Use `labrails runs` and `labrails status` to read them.")
     return None

@@ -25,7 +25,9 @@ STATE_MARKERS = (STATE_DIR, "approvals.json", "registry.json")
 SPEC_MARKER = "spec.y"  # spec.yaml or spec.yml
 # What a command that may touch the state or the spec mentions; loose on purpose ("approvals" also
 # catches approvals.* globs).
-STATE_WORDS = ("approvals", "registry.json", SPEC_MARKER)
+# A run's record and verdict (runs/<run>/run.json, review.json) are protected too.
+RUN_RECORD_WORDS = ("run.json", "review.json")
+STATE_WORDS = ("approvals", "registry.json", SPEC_MARKER, *RUN_RECORD_WORDS)
 # Where the signing key lives, as a command may spell it (see labrails.core.signing.config_dir).
 KEY_WORDS = ("signing", ".config", "labrails_config_dir", "xdg_config_home")
 # A raw payload mentioning one of these may touch protected files.
