@@ -226,10 +226,11 @@ def _synthetic_in_config(values, prefix: str = "") -> str | None:
 def synthetic_code(run: RunLaunch, _: Request) -> str | None:
     if _synthetic_allowed(run):
         return None
-    # The scanner parses the script and the local modules it imports: only for runs that need it.
-    from labrails.guard.synthscan import scan_script
+    # The scanner parses the script and the local modules it imports: only for runs that need it, and
+    # only when a Python file of the experiment changed since the last scan.
+    from labrails.guard.scancache import scan_launch
 
-    findings = scan_script(run.script, root=run.exp.root)
+    findings = scan_launch(run.script, run.exp.root)
     if not findings:
         return None
     f = findings[0]
