@@ -6,7 +6,8 @@ This runs on every agent tool call, so it imports only os, sys and the guard's v
 json, the engine, and anything that reads experiment files load only when the payload could matter.
 It never exits 1 (Claude Code treats 1 as "go ahead"): a block is exit 0 with a JSON deny, and when the
 guard itself fails on something that looks like a run launch or a write to protected files, it blocks
-(fail closed).
+(fail closed). Whatever the payload (over 4 MB, binary, deeply nested, the wrong JSON types), every path
+ends in a decision, within the time budget of :mod:`labrails.guard.budget`.
 """
 
 from __future__ import annotations
