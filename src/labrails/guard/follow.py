@@ -45,6 +45,9 @@ KNOWN_TOOLS = frozenset("""cat less more head tail grep egrep fgrep rg ag ack wc
 _SHEBANG_PYTHON = ("python", "pypy")
 # Job schedulers that run a local script later, the way bash would run it now.
 _SCHEDULERS = frozenset({"sbatch", "qsub", "bsub", "at", "batch"})
+# Interpreters of other languages: their code can start a process too (`perl -e 'system(...)'`).
+_OTHER_LANGUAGES = frozenset({"perl", "ruby", "node", "nodejs", "deno", "bun", "awk", "gawk", "mawk", "nawk", "php",
+                              "Rscript", "R", "julia", "lua", "tclsh", "osascript", "pwsh", "expect"})
 _UNSAFE_NAME = frozenset(" \t\n/\\@:;,!?*'\"")
 
 
@@ -150,6 +153,18 @@ class _Follower:
             script = next((i for i, a in enumerate(core[1:], start=1) if not a.startswith("-") and os.path.isfile(where(self.cwd, cmd, a))), None)
             if script is not None:
                 return self.script(cmd, core[script], literal[script], core[script + 1 :], level)
+            src = next((target for op, target in cmd.redirects if op.lstrip("0123456789") in ("<", "<>")), None)
+            if src is not None:  # `at now < run.sh`
+                return self.script(cmd, src, not _dynamic(src), [], level)
+        if base in _OTHER_LANGUAGES:
+            import re
+
+            from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN
+
+            hit = next((a for a in core[1:] if re.search(MAY_LAUNCH_PATTERN, a, re.I)), None)
+            if hit is not None:
+                return self.opaque_if(cmd, f"`{base}` is given code that mentions `{re.search(MAY_LAUNCH_PATTERN, hit, re.I).group(0)}`, "
+                                      "and labrails reads only shell and Python")
         if base == "git":
             return self.git(cmd, core, level)
         if base in _RUNNERS:
