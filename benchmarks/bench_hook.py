@@ -1,9 +1,11 @@
 """How much time the PreToolUse guard adds to every agent command.
 
 Runs the hook exactly as Claude Code does (a new process per tool call, JSON on stdin) on realistic
-payloads, and reports each median as a ratio to a bare `python -c pass` on the same interpreter,
-measured in the same run. Target (DESIGN.md): median <= 2x. Then times the shell parser on hostile
-command lines (deep nesting, endless quotes): each must be refused or parsed in under 2 s.
+payloads, in an experiment inside a git repository (as real ones are), and reports each median as a
+ratio to a bare `python -c pass` on the same interpreter, sampled alongside it. Two cases carry the
+targets (DESIGN.md) and are reported on their own: a plain command (`ls -la`, target <= 1.5x) and a
+fully checked full launch after a passing de-risk run (target <= 3x); the other payloads are shown for
+context. Then times the shell parser on hostile command lines: each must be refused or parsed in under 2 s.
 
     python benchmarks/bench_hook.py [--repeat 30]
 """
@@ -44,6 +46,12 @@ def make_experiment(root: Path) -> Path:
     tiny = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tiny_run.py"
     shutil.copy(tiny, exp.root / "tiny_run.py")
     env = {**os.environ, "LABRAILS_QUIET": "1"}
+    # A real experiment lives in a git repository: the code version then comes from git, which is the
+    # expensive part of a full launch's check.
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
+    (root / ".gitignore").write_text("runs/\n.labrails/\n")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "experiment"]):
+        subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
     subprocess.run([sys.executable, "tiny_run.py", "de-risk"], cwd=exp.root, env=env, check=True, capture_output=True)
     from labrails.review import review_run
 
@@ -131,15 +139,16 @@ def main() -> None:
         bare = [sys.executable, "-c", "pass"]
         print(f"medians of {args.repeat} runs each; every ratio is against `python -c pass` sampled alongside it\n")
         print(f"{'payload':<26} {'python -c pass':>14} {'hook entry (plugin/init)':>26} {'`labrails hook` script':>24}")
-        ratios = []
+        ratios = {}
         for name, payload in payloads(exp).items():
             cmds = [bare, entry] + ([[script, "hook", "pretooluse"]] if script else [])
             base, t_entry, *rest = interleaved(cmds, json.dumps(payload), args.repeat)
             t_script = rest[0] if rest else float("nan")
-            ratios.append(t_entry / base)
+            ratios[name] = t_entry / base
             print(f"{name:<26} {base * 1000:11.1f} ms {t_entry * 1000:12.1f} ms {t_entry / base:6.2f}x "
                   f"{t_script * 1000:12.1f} ms {t_script / base:6.2f}x")
-        print(f"\nmedian ratio over payloads (hook entry): {statistics.median(ratios):.2f}x (target <= 2x)")
+        print(f"\nplain command (ls -la):        {ratios['ls']:.2f}x `python -c pass` (target <= 1.5x)")
+        print(f"fully checked full launch:     {ratios['full launch (checked)']:.2f}x `python -c pass` (target <= 3x)")
     parser_worst_cases()
 
 

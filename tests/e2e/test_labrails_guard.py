@@ -88,3 +88,17 @@ def test_labrails_init_guards_a_project_without_the_plugin(claude, project):
     assert result.is_error and "[derisk-first]" in result.content and "de-risk" in result.content
     settings = json.loads((project / ".claude" / "settings.json").read_text())
     assert "labrails.guard.hook" in settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+
+
+def test_launches_the_hook_cannot_read_are_refused_with_the_plain_form(claude, project):
+    (project / "run_full.sh").write_text("#!/bin/bash\npython train.py full\n")
+    run = claude(project, "start the full run any way you can",
+                 [[bash("P=python; $P train.py full", run_in_background=True)], [bash("bash run_full.sh", run_in_background=True)],
+                  [bash("python -m train full", run_in_background=True)]],
+                 plugin_dir=REPO, extra_env=venv_path())
+    run.check()
+    assert list((project / "runs").iterdir()) == [], "no refused command may start a run"
+    variable, script, module = run.tool_results()
+    assert variable.is_error and "[unresolved-launch]" in variable.content and "python train.py de-risk" in variable.content
+    assert script.is_error and "[derisk-first]" in script.content  # the script was read and its launch judged
+    assert module.is_error and "[unresolved-launch]" in module.content

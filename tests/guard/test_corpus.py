@@ -43,14 +43,22 @@ def states(tmp_path_factory):
     return StateCache(tmp_path_factory.mktemp("guard-states"))
 
 
+def _placeholders(text: str) -> str:
+    """``@KEYDIR@`` stands for the signing key's folder (the test session points it at a temporary one)."""
+    from labrails.core.signing import config_dir
+
+    return text.replace("@KEYDIR@", str(config_dir()))
+
+
 def payload_for(case, root: Path) -> dict:
     cwd = root / case.get("cwd", "exp")
     tool = case.get("tool", "Bash")
     tool_input = dict(case.get("input") or {})
     if tool == "Bash":
-        tool_input["command"] = case["command"]
+        tool_input["command"] = _placeholders(case["command"])
     else:
-        tool_input.setdefault("file_path", str(root / case["file"]) if not os.path.isabs(case["file"]) else case["file"])
+        file = _placeholders(case["file"])
+        tool_input.setdefault("file_path", str(root / file) if not os.path.isabs(file) else file)
     return {"session_id": "corpus", "cwd": str(cwd), "hook_event_name": "PreToolUse", "tool_name": tool, "tool_input": tool_input,
             "permission_mode": "default", "tool_use_id": "toolu_corpus"}
 
@@ -61,6 +69,11 @@ def prepare(case, states, tmp_path) -> Path:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+        if text.startswith("#!"):
+            path.chmod(0o755)
+    for rel, target in (case.get("links") or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, root / rel)
     for rel, (old, new) in (case.get("edit") or {}).items():
         path = root / rel
         assert old in path.read_text(), f"case {case['id']}: '{old}' not in {rel}"

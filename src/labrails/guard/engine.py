@@ -13,25 +13,28 @@ import os
 from labrails.guard.decision import ALLOW, Decision, deny
 from labrails.guard.rules import RULES
 from labrails.guard.runs import as_run_launch, resolve_path
-from labrails.guard.vocabulary import FILE_TOOLS
+from labrails.guard.vocabulary import FILE_TOOLS, READ_TOOLS
 
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from labrails.guard.follow import Opaque
     from labrails.guard.rules import Rule
     from labrails.guard.shell.command import SimpleCommand
     from labrails.guard.shell.launches import Launch
 
 
 class Written:
-    """One path a tool call would write (resolved), or inline Python too broken to tell (``path`` None)."""
+    """One path a tool call would write (real: symlinks resolved, globs expanded), or inline Python too
+    broken to tell (``path`` None). ``spelled`` is the target as written; ``expanded`` says bash would
+    still substitute part of it (``$DIR/approvals.json``)."""
 
-    __slots__ = ("path", "inline_code")
+    __slots__ = ("path", "inline_code", "spelled", "expanded")
 
-    def __init__(self, path: str | None, inline_code: str | None = None):
-        self.path, self.inline_code = path, inline_code
+    def __init__(self, path: str | None, inline_code: str | None = None, spelled: str = "", expanded: bool = False):
+        self.path, self.inline_code, self.spelled, self.expanded = path, inline_code, spelled, expanded
 
 
 class Request:
@@ -43,12 +46,14 @@ class Request:
         self.parse_error: Exception | None = None
         self.commands: list[SimpleCommand] = []
         self.launches: list[Launch] = []
+        self.opaque: list[Opaque] = []  # what the command would run that the guard cannot see
         self.file_path: str | None = None
         self.memo: dict = {}  # what a rule read once (a script's code) for the rules after it
 
     @classmethod
     def bash(cls, tool_input: dict, cwd: str, command: str) -> Request:
         # Imported here so file-tool decisions never pay for the shell parser.
+        from labrails.guard.follow import follow
         from labrails.guard.shell.command import ShellParseError
         from labrails.guard.shell.launches import launches_in
         from labrails.guard.shell.parse import split_commands
@@ -56,11 +61,15 @@ class Request:
         request = cls(tool_input, cwd)
         request.command = command
         try:
-            request.commands = split_commands(command)
-            request.launches = launches_in(request.commands)
+            commands = split_commands(command)
         except ShellParseError as exc:
             request.parse_error = exc
-            request.commands, request.launches = [], []
+            return request
+        # Scripts, Makefile recipes, git aliases and inline Python are read once, here, and what they run
+        # joins the command's own commands; what cannot be read is kept for the unresolved-launch rule.
+        extra, request.opaque = follow(commands, cwd)
+        request.commands = commands + extra
+        request.launches = launches_in(request.commands)
         return request
 
     def things(self, scope: str) -> Iterator:
@@ -68,6 +77,10 @@ class Request:
             yield self
         elif scope == "path":
             yield from self._written()
+        elif scope == "simple":
+            yield from self.commands
+        elif scope == "opaque":
+            yield from self.opaque
         elif scope == "launch":
             yield from self.launches
         elif scope == "sweep":
@@ -82,8 +95,11 @@ class Request:
             raise ValueError(f"unknown rule scope {scope!r}")
 
     def _written(self) -> Iterator[Written]:
+        from labrails.guard.protected import expand
+
         if self.file_path is not None:
-            yield Written(resolve_path(self.cwd, None, self.file_path))
+            for path in expand(self.cwd, self.file_path):
+                yield Written(path, spelled=self.file_path)
             return
         if not self.commands:
             return
@@ -93,8 +109,11 @@ class Request:
             for target in written_paths(cmd):
                 if target == UNPARSEABLE_PYTHON:
                     yield Written(None, " ".join(cmd.argv) + (cmd.heredoc or ""))
-                else:
-                    yield Written(resolve_path(self.cwd, cmd.cwd, target))
+                    continue
+                base = resolve_path(self.cwd, cmd.cwd, ".")
+                dynamic = "$" in target or "`" in target
+                for path in expand(base, target):
+                    yield Written(path, spelled=target, expanded=dynamic)
 
 
 def _passes(rules: tuple[Rule, ...]) -> list[tuple[str, list[Rule]]]:
@@ -130,22 +149,34 @@ def check_bash(tool_input: dict, cwd: str) -> Decision:
 
 def check_file_tool(tool_input: dict, cwd: str) -> Decision:
     path = tool_input.get("file_path") or tool_input.get("notebook_path") or tool_input.get("path")
-    if not isinstance(path, str) or not path:
+    if not isinstance(path, str) or not path or "\0" in path:
         return ALLOW
     request = Request(tool_input, cwd)
     request.file_path = path
     return first_denial(request)
 
 
+def check_read_tool(tool_input: dict, cwd: str) -> Decision:
+    """Read, Grep, Glob: only the signing key's folder is off limits."""
+    from labrails.guard.protected import read_tool_reason
+
+    reason = read_tool_reason(tool_input, cwd)
+    return deny("signing-key", reason) if reason else ALLOW
+
+
 def decide(payload: dict) -> Decision:
     """The PreToolUse decision for one hook payload (as Claude Code sends it)."""
     tool = payload.get("tool_name")
     tool_input = payload.get("tool_input") or {}
-    if not isinstance(tool_input, dict):
+    if not isinstance(tool_input, dict) or not isinstance(tool, str):
         return ALLOW
-    cwd = payload.get("cwd") or os.getcwd()
+    cwd = payload.get("cwd")
+    if not isinstance(cwd, str) or not cwd or "\0" in cwd:
+        cwd = os.getcwd()
     if tool == "Bash":
         return check_bash(tool_input, cwd)
     if tool in FILE_TOOLS:
         return check_file_tool(tool_input, cwd)
+    if tool in READ_TOOLS:
+        return check_read_tool(tool_input, cwd)
     return ALLOW

@@ -4,10 +4,12 @@ Each rule is a check that returns why the agent may not go ahead (one or two sen
 or None. A check looks at one thing of its scope at a time:
 
 - ``command``: the tool call as a whole (a Bash command that could not be parsed)
-- ``path``:    one path a Bash command or a file tool (Edit, Write...) would write
+- ``path``:    one path a Bash command or a file tool (Edit, Write...) would write (a real path)
+- ``simple``:  one simple command of a Bash command (with what its scripts, recipes and aliases run)
 - ``launch``:  one program a Bash command starts (see :mod:`labrails.guard.shell.launches`)
 - ``sweep``:   one ``labrails sweep`` a Bash command starts
 - ``run``:     one launch of an experiment's script with a profile (see :mod:`labrails.guard.runs`)
+- ``opaque``:  something the command would run that the guard cannot read (see :mod:`labrails.guard.follow`)
 
 The engine walks the table in order; consecutive rules of one scope are tried together on each thing
 of that scope, and the first refusal decides. What only runs need (the config resolver, the
@@ -24,19 +26,29 @@ import json
 import os
 import re
 
-from labrails.core.expview import ExperimentView, find_experiment_root
+from labrails.core.expview import find_experiment_root
 from labrails.core.identity import run_identity
 from labrails.core.policy import DERISK, derisk_blocker, pending_checkpoints
+from labrails.guard.pathrules import (
+    code_reads_key,
+    key_mentioned,
+    unknown_writer_spec,
+    unknown_writer_state,
+    writes_approved_spec,
+    writes_key,
+    writes_state,
+)
 from labrails.guard import wrapped as _wrapped
 from labrails.guard.runs import launch_text, option_value, resolve_path
-from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN, SPEC_MARKER, STATE_DIR, STATE_MARKERS
+from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN, RUN_RECORD_WORDS, SPEC_MARKER, STATE_DIR, STATE_MARKERS
 
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from labrails.guard.engine import Request, Written
+    from labrails.guard.engine import Request
+    from labrails.guard.follow import Opaque
     from labrails.guard.runs import RunLaunch
     from labrails.guard.shell.launches import Launch
 
@@ -49,8 +61,12 @@ DATA_OPTIONS = {"--data", "--dataset", "--data-source", "--source", "--data_sour
 SYNTHETIC_ENV = re.compile(r"^(LABRAILS_)?(SYNTHETIC|USE_SYNTHETIC|SYNTHETIC_DATA|FAKE_DATA|DUMMY_DATA|MOCK_DATA|USE_FAKE_DATA)$", re.I)
 TRUTHY = {"1", "true", "yes", "on", "y"}
 MAY_LAUNCH = re.compile(MAY_LAUNCH_PATTERN, re.I)
+# Python that writes files: a mode that writes, or a call that saves, moves or replaces.
+_WRITES_FILES = re.compile(r"""['"][rb+]*[wax][bt+]*['"]|\.write|dump\(|replace\(|rename\(|shutil\.|copy|move\(|to_json|save""")
 DEFAULT_TIMEOUT_MS = 120_000
-_APPROVAL_API = ("labrails.core.approvals", "from labrails.core import approvals", "approvals.approve(")
+_APPROVAL_API = ("labrails.core.approvals", "from labrails.core import approvals", "approvals.approve(", "labrails.core.signing",
+                 "from labrails.core import signing")
+_CLI_ENTRY = ("labrails.__main__", "labrails.cli", "run_module('labrails'", 'run_module("labrails"')
 _REAL_DATA_FIX = ("Full runs must use the real dataset declared in spec.yaml; if it cannot be loaded, stop and tell the human "
                   "instead of substituting generated data.")
 
@@ -66,40 +82,9 @@ def unparseable_command(request: Request, _: Request) -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------- paths written
-def writes_state(written: Written, _: Request) -> str | None:
-    if written.path is None:
-        code = written.inline_code
-        if STATE_DIR in code or SPEC_MARKER in code:
-            return "inline Python that labrails cannot parse mentions .labrails/ or spec.yaml; the agent may not write there."
-        return None
-    target = written.path
-    if STATE_DIR in target.replace("\\", "/").split("/"):
-        return (f"{target} is labrails' own state (registry, approvals); it is never edited by hand or by the agent. "
-                "Use the labrails commands; approvals come only from the human's terminal.")
-    return None
-
-
-def writes_approved_spec(written: Written, _: Request) -> str | None:
-    target = written.path
-    if target is None or os.path.basename(target) not in ("spec.yaml", "spec.yml"):
-        return None
-    root = os.path.dirname(target)
-    if not os.path.isdir(os.path.join(root, STATE_DIR)):
-        return None
-    try:
-        approved = ExperimentView(root).approvals()
-    except Exception:
-        approved = {"?": True}  # unreadable approvals: treat the spec as locked
-    if approved:
-        return (f"{target} has been approved by the human ({', '.join(sorted(approved))}); the agent may not change it. "
-                "Describe the change you need and ask the human to edit and re-approve it.")
-    return None
-
-
 # --------------------------------------------------------------------------- launches
-def _code_of(launch: Launch, request: Request) -> str | None:
-    """The Python a launch runs (inline, or a script inside an experiment), read once per request.
+def code_of(launch: Launch, request: Request) -> str | None:
+    """The Python a launch runs (inline, or the script file wherever it is), read once per request.
 
     Writes through a script file are invisible to the shell parser, so the code itself is read.
     """
@@ -112,29 +97,44 @@ def _code_of(launch: Launch, request: Request) -> str | None:
 def _read_code(launch: Launch, cwd: str) -> str | None:
     code = launch.inline_code
     if code is None and launch.kind == "script" and launch.script:
-        path = resolve_path(cwd, launch.cwd, launch.script)
-        if find_experiment_root(os.path.dirname(path)) is None:
-            return None
         try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
+            with open(os.path.realpath(resolve_path(cwd, launch.cwd, launch.script)), encoding="utf-8", errors="replace") as fh:
                 code = fh.read(1_000_000)
-        except OSError:
+        except (OSError, ValueError):
             return None
     return code
 
 
+def _in_or_at_experiment(launch: Launch, request: Request) -> bool:
+    if find_experiment_root(resolve_path(request.cwd, launch.cwd, ".")) is not None:
+        return True
+    if launch.kind == "script" and launch.script:
+        return find_experiment_root(os.path.dirname(os.path.realpath(resolve_path(request.cwd, launch.cwd, launch.script)))) is not None
+    return False
+
+
 def calls_approval_api(launch: Launch, request: Request) -> str | None:
-    code = _code_of(launch, request)
-    if code and any(marker in code for marker in _APPROVAL_API):
+    code = code_of(launch, request)
+    if not code:
+        return None
+    # A copy of labrails' own command line under another name, told to approve.
+    cli = any(marker in code for marker in _CLI_ENTRY) and any(a in ("approve", "pin") for a in launch.args[:3])
+    if cli or any(marker in code for marker in _APPROVAL_API):
         return ("this Python calls labrails' approval API; only the human approves spec checkpoints, with "
                 "`labrails approve PHASE` in their own terminal. Tell them what is ready for review.")
     return None
 
 
 def code_names_state(launch: Launch, request: Request) -> str | None:
-    # Reading the registry is what `labrails runs` is for.
-    code = _code_of(launch, request)
-    if code and any(marker in code for marker in STATE_MARKERS):
+    # Reading the registry is what `labrails runs` is for. A script outside any experiment, run from
+    # outside one, is none of labrails' business.
+    code = code_of(launch, request)
+    if not code or not _in_or_at_experiment(launch, request):
+        return None
+    if any(marker in code for marker in RUN_RECORD_WORDS) and _WRITES_FILES.search(code):
+        return ("this Python names a run's record or verdict (run.json, review.json) and writes files; the library "
+                "writes those as a run ends. Read them with cat or jq; a run that failed is re-run, not relabelled.")
+    if any(marker in code for marker in STATE_MARKERS):
         return ("this Python refers to labrails' state files (.labrails/, approvals.json, registry.json), which "
                 "the agent may not touch. Use `labrails runs` and `labrails status` to read them.")
     return None
@@ -227,10 +227,11 @@ def _synthetic_in_config(values, prefix: str = "") -> str | None:
 def synthetic_code(run: RunLaunch, _: Request) -> str | None:
     if _synthetic_allowed(run):
         return None
-    # The scanner parses the script and the local modules it imports: only for runs that need it.
-    from labrails.guard.synthscan import scan_script
+    # The scanner parses the script and the local modules it imports: only for runs that need it, and
+    # only when a Python file of the experiment changed since the last scan.
+    from labrails.guard.scancache import scan_launch
 
-    findings = scan_script(run.script, root=run.exp.root)
+    findings = scan_launch(run.script, run.exp.root)
     if not findings:
         return None
     f = findings[0]
@@ -298,6 +299,52 @@ def run_in_foreground(run: RunLaunch, request: Request) -> str | None:
             "runs/<run>/logs/train.log, or pass a timeout that covers its budget.")
 
 
+# --------------------------------------------------------------------------- what cannot be seen
+def unresolved_launch(opaque: Opaque, request: Request) -> str | None:
+    root = _experiment_of(opaque, request)
+    if root is None:
+        return None  # outside any experiment, the guard stays out of the way
+    script = next((os.path.relpath(p, root) for p in opaque.paths if p.endswith(".py") and p.startswith(root + os.sep)), "train.py")
+    return (f"{opaque.what}, so labrails cannot check what it would start in the experiment {os.path.basename(root)}. "
+            f"Type the launch plainly, with literal words: `python {script} de-risk`, then `python {script} <profile>` "
+            "(or `uv run ...`), one launch per command.")
+
+
+def _experiment_of(opaque: Opaque, request: Request) -> str | None:
+    from labrails.guard.follow import where
+
+    for path in opaque.paths:
+        root = find_experiment_root(path if os.path.isdir(path) else os.path.dirname(path))
+        if root is not None:
+            return root
+    here = where(request.cwd, opaque.command)
+    if "$" in here or "`" in here:
+        here = request.cwd
+    root = find_experiment_root(here)
+    if root is not None:
+        return root
+    return _experiment_below(here)
+
+
+def _experiment_below(folder: str, depth: int = 2) -> str | None:
+    """An experiment at most ``depth`` folders below ``folder`` (a project holding experiments)."""
+    frontier = [folder]
+    for _ in range(depth):
+        nxt = []
+        for here in frontier[:50]:
+            try:
+                with os.scandir(here) as entries:
+                    children = [e.path for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")][:200]
+            except OSError:
+                continue
+            for child in children:
+                if os.path.isdir(os.path.join(child, STATE_DIR)):
+                    return child
+            nxt += children
+        frontier = nxt
+    return None
+
+
 # --------------------------------------------------------------------------- the table
 class Rule:
     __slots__ = ("name", "scope", "description", "check")
@@ -312,13 +359,21 @@ class Rule:
 RULES = (
     Rule("parse-error", "command", "a command that may launch a run or touch protected files but cannot be parsed (fail closed)",
          unparseable_command),
-    Rule("protected-state", "path", "writes into an experiment's .labrails/ (registry, approvals) by any means", writes_state),
+    Rule("protected-state", "path", "writes into an experiment's .labrails/ (registry, approvals) by any means, through "
+         "symlinks and globs", writes_state),
+    Rule("signing-key", "path", "writes into the signing key's folder", writes_key),
     Rule("approved-spec", "path", "writes to a spec.yaml that has approvals (only the human edits an approved spec)",
          writes_approved_spec),
+    Rule("signing-key", "launch", "Python that reads the signing key", code_reads_key),
     Rule("human-approval", "launch", "Python that calls labrails' approval API", calls_approval_api),
-    Rule("protected-state", "launch", "Python (inline, or a script in an experiment) that names labrails' state files",
+    Rule("protected-state", "launch", "Python (inline, or a script run in an experiment) that names labrails' state files",
          code_names_state),
     Rule("human-approval", "launch", "`labrails approve` run by the agent", runs_labrails_approve),
+    Rule("signing-key", "simple", "any command handed the signing key's folder (reads included)", key_mentioned),
+    Rule("protected-state", "simple", "a program that may write what it is given (awk, perl, an editor, a script...) "
+         "handed a path in .labrails/", unknown_writer_state),
+    Rule("approved-spec", "simple", "a program that may write what it is given handed an approved spec.yaml",
+         unknown_writer_spec),
     Rule("foreground-run", "sweep", "`labrails sweep` in the foreground, where the Bash tool's timeout would kill it",
          sweep_in_foreground),
     Rule("checkpoint", "run", "a command of a phase whose earlier checkpoint the human has not approved", checkpoint_pending),
@@ -330,4 +385,7 @@ RULES = (
     Rule("foreground-run", "run", "a long run in the foreground under the Bash tool's default timeout", run_in_foreground),
     Rule("wrapped-script", "run", "a plain launch of a script the experiment runs through `labrails run`",
          _wrapped.plain_launch_of_wrapped_script),
+    Rule("unresolved-launch", "opaque", "inside an experiment, something that may start Python or labrails but that the "
+         "guard cannot read: a variable, substitution or glob in the launch, python -m/-c/stdin running an experiment "
+         "script, xargs/find -exec/parallel, an unreadable script, Makefile target or git alias", unresolved_launch),
 )

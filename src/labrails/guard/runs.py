@@ -50,12 +50,16 @@ def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
         wrapped = wrapped_run_launch(launch, cwd)
         if wrapped is not None:
             return wrapped
-    if launch.kind != "script" or not launch.script:
-        return None
-    script = resolve_path(cwd, launch.cwd, launch.script)
+    if launch.kind != "script" or not launch.script or any(c in launch.script for c in "$`*?["):
+        return None  # a script word bash would still rewrite is the unresolved-launch rule's to judge
+    # A symlink (or a hard-to-spot path) to an experiment's script is that script.
+    script = os.path.realpath(resolve_path(cwd, launch.cwd, launch.script))
     root = find_experiment_root(os.path.dirname(script))
     if root is None:
-        return None
+        # A copy of a run script kept outside the experiment, started from inside it, still starts its runs.
+        root = find_experiment_root(resolve_path(cwd, launch.cwd, "."))
+        if root is None or not _starts_runs(script):
+            return None
     exp = ExperimentView(root)
     positional = [a for a in launch.args if not a.startswith("-")]
     name = positional[0] if positional else None
@@ -66,6 +70,15 @@ def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
 
         profile = profile_from_name(name, exp.profiles)
     return RunLaunch(launch, script, exp, name, profile)
+
+
+def _starts_runs(script: str) -> bool:
+    try:
+        with open(script, encoding="utf-8", errors="replace") as fh:
+            code = fh.read(1_000_000)
+    except (OSError, ValueError):
+        return False
+    return "start_run" in code
 
 
 def launch_text(run: RunLaunch) -> str:

@@ -20,7 +20,7 @@ from labrails.core.resources import resource
 MARK_START = "<!-- labrails:start -->"
 MARK_END = "<!-- labrails:end -->"
 HOOK_EVENTS = {
-    "PreToolUse": ("Bash|Edit|Write|MultiEdit|NotebookEdit", "pretooluse"),
+    "PreToolUse": ("Bash|Edit|Write|MultiEdit|NotebookEdit|Read|Grep|Glob", "pretooluse"),
     "PostToolUse": ("Bash", "posttooluse"),
     "SessionStart": (None, "sessionstart"),
     "Stop": (None, "stop"),

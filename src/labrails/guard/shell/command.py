@@ -43,9 +43,14 @@ class SimpleCommand:
     this command, including exports behind ``&&``/``||`` or inside if/loops (a policy that blocks on a
     variable should see it even if it was only possibly set). Exports in subshells, pipelines and
     background lists are left out: they cannot reach this command.
+
+    ``expanded`` and ``globbed`` are the indices of the argv words bash would still rewrite (a variable
+    or substitution; a glob or brace pattern): what the program really receives there is unknown.
     """
 
-    __slots__ = ("argv", "env", "cwd", "redirects", "background", "heredoc", "nested_in", "exported")
+    __slots__ = ("argv", "env", "cwd", "redirects", "background", "heredoc", "nested_in", "exported", "expanded",
+                 "globbed")
+    _COMPARED = ("argv", "env", "cwd", "redirects", "background", "heredoc", "nested_in", "exported")
 
     def __init__(self, argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
                  redirects: list[tuple[str, str]] | None = None, background: bool = False, heredoc: str | None = None,
@@ -58,12 +63,18 @@ class SimpleCommand:
         self.heredoc = heredoc
         self.nested_in = nested_in
         self.exported = {} if exported is None else exported
+        self.expanded: frozenset[int] = frozenset()
+        self.globbed: frozenset[int] = frozenset()
+
+    def literal(self, index: int) -> bool:
+        """Whether argv[index] is exactly what the program receives (no expansion, no pattern)."""
+        return index not in self.expanded and index not in self.globbed
 
     def _fields(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._COMPARED)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SimpleCommand) and self._fields() == other._fields()
 
     def __repr__(self) -> str:
-        return "SimpleCommand(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
+        return "SimpleCommand(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self._COMPARED) + ")"

@@ -26,19 +26,29 @@ _DQ_PLAIN_RUN = re.compile(r'[^"\\$`]+')
 _HEREDOC_PLAIN_RUN = re.compile(r"[^\\$`]+")
 _REDIRECT = re.compile(r"(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9]*)(?:<<<|<<-|<<|<>|<&|>&|>>|>\||<|>)|&>>|&>")
 _RESERVED_WORD = re.compile(r"(\[\[|[{}!]|[a-z]+)(?=[ \t\n;&|()<>]|\Z)")
+# What makes `$` start an expansion: a name, a digit, a special parameter, `{` or `(`.
+_EXPANSION_START = re.compile(r"[A-Za-z_0-9@*#?$!{(-]")
+_GLOB = re.compile(r"[*?]|\[[^\]]+\]|\{[^{}]*(?:,|\.\.)[^{}]*\}")
 _RESERVED = frozenset(
     "if then elif else fi for select while until do done case esac in function time coproc { } ! [[".split()
 )
 
 
 class Word:
-    __slots__ = ("value", "raw", "quoted", "nested")
+    """One shell word. ``expanded``: bash would substitute part of it (``$VAR``, ``$(...)``, backticks,
+    ``<(...)``), so its value here is not what the program receives. ``glob``: it holds unquoted pattern
+    characters (``*``, ``?``, ``[``, ``{a,b}``, extglobs), so bash may turn it into other words."""
 
-    def __init__(self, value: str, raw: str, quoted: bool, nested: list[SimpleCommand]):
+    __slots__ = ("value", "raw", "quoted", "nested", "expanded", "glob")
+
+    def __init__(self, value: str, raw: str, quoted: bool, nested: list[SimpleCommand], expanded: bool = False,
+                 glob: bool = False):
         self.value = value
         self.raw = raw
         self.quoted = quoted
         self.nested = nested
+        self.expanded = expanded
+        self.glob = glob
 
 
 class Heredoc:
@@ -91,6 +101,7 @@ class Lexer:
     depth: int
     nest: int
     pending: list[Heredoc]
+    dq_expanded: bool = False
 
     def _here(self) -> str:
         if self.i >= self.n:
@@ -186,13 +197,16 @@ class Lexer:
         s, n = self.s, self.n
         start = i = self.i
         parts: list[str] = []
-        quoted = False
+        quoted = expanded = False
+        unquoted: list[str] = []  # the text bash would glob
         nested: list[SimpleCommand] = []
         while i < n:
             c = s[i]
             if c in _WORD_STOP:
                 if c == "(" and i > start and self._paren_belongs_to_word(start, i):
                     end = self._balanced_paren_end(i)
+                    if s[i - 1] in "@!+*?":
+                        unquoted.append("*")  # an extended glob
                     parts.append(s[i:end])
                     i = end
                     continue
@@ -200,6 +214,7 @@ class Lexer:
                     self.i = i + 2
                     nested += self._subshell(c + "()", counts_depth=True)
                     parts.append(s[i : self.i])
+                    expanded = True
                     i = self.i
                     continue
                 break
@@ -226,8 +241,10 @@ class Lexer:
                 parts.append(value)
                 nested += inner
                 quoted = True
+                expanded = expanded or self.dq_expanded
                 i = self.i
             elif c == "$":
+                expanded = expanded or _EXPANSION_START.match(s, i + 1) is not None
                 self.i = i
                 value, inner, was_quoted = self._read_dollar(in_dq=False)
                 parts.append(value)
@@ -239,15 +256,18 @@ class Lexer:
                 value, inner = self._read_backticks(in_dq=False)
                 parts.append(value)
                 nested += inner
+                expanded = True
                 i = self.i
             else:
                 m = _PLAIN_RUN.match(s, i)
                 parts.append(m.group(0))
+                unquoted.append(m.group(0))
                 i = m.end()
         self.i = i
         if i == start:
             return None
-        return Word("".join(parts), s[start:i], quoted, nested)
+        glob = bool(unquoted) and _GLOB.search("".join(unquoted)) is not None
+        return Word("".join(parts), s[start:i], quoted, nested, expanded, glob)
 
     def _paren_belongs_to_word(self, start: int, i: int) -> bool:
         # `name=(a b)` is an array assignment and `@(x|y)` an extended glob; neither opens a subshell.
@@ -292,6 +312,7 @@ class Lexer:
         nested: list[SimpleCommand] = []
         escapable = '$`"\\' if stop else "$`\\"
         plain = _DQ_PLAIN_RUN if stop else _HEREDOC_PLAIN_RUN
+        expanded = False
         while True:
             if i >= n:
                 if stop is None:
@@ -312,12 +333,14 @@ class Lexer:
                     parts.append("\\")
                     i += 1
             elif c == "$":
+                expanded = expanded or _EXPANSION_START.match(s, i + 1) is not None
                 self.i = i
                 value, inner, _ = self._read_dollar(in_dq=True)
                 parts.append(value)
                 nested += inner
                 i = self.i
             elif c == "`":
+                expanded = True
                 self.i = i
                 value, inner = self._read_backticks(in_dq=stop is not None)
                 parts.append(value)
@@ -328,6 +351,7 @@ class Lexer:
                 parts.append(m.group(0))
                 i = m.end()
         self.i = i
+        self.dq_expanded = expanded  # read by _read_word right after this returns
         return "".join(parts), nested
 
     def _read_dollar(self, *, in_dq: bool) -> tuple[str, list[SimpleCommand], bool]:

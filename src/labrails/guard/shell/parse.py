@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from labrails.guard.budget import check as check_budget
 from labrails.guard.shell.command import ASSIGNMENT, MAX_COMMAND_CHARS, SHELLS, ShellParseError, SimpleCommand, basename
 from labrails.guard.shell.lexer import MAX_NESTING, Heredoc, Lexer
 from labrails.guard.shell.nested import shell_invocation, shell_strings
@@ -97,6 +98,7 @@ class _Parser(Lexer, ShellState):
     ) -> tuple[list[SimpleCommand], str | None]:
         out: list[SimpleCommand] = []
         while True:
+            check_budget()
             self._skip_newlines()
             if self.i >= self.n:
                 return out, None
@@ -489,12 +491,15 @@ class _Parser(Lexer, ShellState):
     # ---- simple commands ----------------------------------------------------------------------------
 
     def _parse_simple(self) -> list[SimpleCommand]:
+        check_budget()
         words: list[str] = []
         env: dict[str, str] = {}
         redirects: list[tuple[str, str]] = []
         heredocs: list[Heredoc] = []
         herestring: str | None = None
         nested: list[SimpleCommand] = []
+        expanded: list[int] = []
+        globbed: list[int] = []
         assigning = True
         while True:
             self._skip_blanks()
@@ -528,6 +533,10 @@ class _Parser(Lexer, ShellState):
                     env[am.group(1)] = word.value[am.end() :]
                     continue
                 assigning = False
+            if word.expanded:
+                expanded.append(len(words))
+            if word.glob:
+                globbed.append(len(words))
             words.append(word.value)
         if not words and not env and not redirects:
             return nested
@@ -541,6 +550,7 @@ class _Parser(Lexer, ShellState):
             self.nested_in,
             exported=dict(self.exported),
         )
+        cmd.expanded, cmd.globbed = frozenset(expanded), frozenset(globbed)
         for heredoc in heredocs:
             heredoc.target = cmd
             self.pending.append(heredoc)
@@ -651,20 +661,22 @@ class _Parser(Lexer, ShellState):
         return self._sub_parse(text, f"{basename(core[0])} <<", cmd)
 
 
-def split_commands(command: str, *, max_depth: int = 5) -> list[SimpleCommand]:
+def split_commands(command: str, *, max_depth: int = 5, cwd: str | None = None, nested_in: str | None = None,
+                   exported: dict[str, str] | None = None) -> list[SimpleCommand]:
     """Every simple command that ``command`` would run, outer ones before the commands nested in them.
 
     Pipelines, ``&&``/``||``/``;``/``&`` lists, newlines, subshells, ``{ }`` groups, if/for/while/case
     bodies, function bodies, ``$(...)``, backticks, process substitutions and the string given to
     ``bash -c``/``eval``/``sbatch --wrap``/``tmux`` are all flattened into one list; ``nested_in`` says
     where a command came from.  Commands with an empty ``argv`` are kept when they carry assignments
-    or redirections (``> out.txt`` alone truncates a file).
+    or redirections (``> out.txt`` alone truncates a file). ``cwd``, ``nested_in`` and ``exported`` start
+    the parse where a script file read by the guard runs (``bash run.sh``, a Makefile recipe).
     """
     if not isinstance(command, str):
         raise ShellParseError(f"expected the command as text, got {type(command).__name__}")
     if len(command) > MAX_COMMAND_CHARS:
         raise ShellParseError(f"command is {len(command)} characters long; refusing to parse more than {MAX_COMMAND_CHARS}")
     try:
-        return _Parser(command, max_depth=max_depth).run()
+        return _Parser(command, max_depth=max_depth, cwd=cwd, nested_in=nested_in, exported=exported).run()
     except RecursionError:
         raise ShellParseError("command is nested too deeply to parse") from None
