@@ -8,6 +8,7 @@ called: together they cost as much as the rest of a decision, and most decisions
 
 from __future__ import annotations
 
+import json
 import os
 
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
