@@ -188,7 +188,8 @@ def _summary_csv(a: Analysis) -> str:
 
 
 def _plots(a: Analysis) -> list[dict[str, Any]]:
-    run_dirs = [r.path for r in a.runset.included]
+    # The runs already loaded, without the excluded ones (as if only the included directories were named).
+    table = RunSet(a.experiment, a.runset.included, [], a.runset.profile)
     written = []
     for m in a.metrics:
         values = [r.metrics.get(m) for r in a.runset.included]
@@ -198,7 +199,7 @@ def _plots(a: Analysis) -> list[dict[str, Any]]:
         if m != a.metric and len({v for v in values if math.isfinite(v)}) <= 1:
             a.not_plotted[m] = "the same value in every run"
             continue
-        path = plot_comparison(run_dirs, m, a.out_dir / "plots" / f"{m}.webp", direction=a.direction_of(m)[0])
+        path = plot_comparison(table, m, a.out_dir / "plots" / f"{m}.webp", direction=a.direction_of(m)[0])
         a.files.append(path)
         written.append({"metric": m, "path": _rel(path, a.experiment), "sidecar": _rel(path, a.experiment) + ".json"})
     return written

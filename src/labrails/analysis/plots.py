@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from labrails.analysis.runset import load_run_dirs
+from labrails.analysis.runset import RunSet, load_run_dirs
 from labrails.analysis.stats import summarize
 from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import write_json
@@ -95,9 +95,10 @@ def plot_run(run_dir: Path | str, *, metrics: list[str] | None = None) -> list[P
     return written
 
 
-def plot_comparison(runs: list[Path | str], metric: str, out: Path | str, *, direction: str | None = None) -> Path:
+def plot_comparison(runs: list[Path | str] | RunSet, metric: str, out: Path | str, *, direction: str | None = None) -> Path:
     """One bar per configuration: the mean of ``metric`` over its seeds, with std error bars, each seed as
-    a dot and n above the bar, all on one y-axis. Reads each run's metrics.json only.
+    a dot and n above the bar, all on one y-axis. Reads each run's metrics.json only; an analysis passes
+    the RunSet it already loaded, so no run is read twice.
 
     Runs listed in IGNORED_RUNS.md and runs that did not complete are left out (the sidecar says which,
     and why). A metric missing from any remaining run is refused rather than drawn from fewer runs.
@@ -108,7 +109,7 @@ def plot_comparison(runs: list[Path | str], metric: str, out: Path | str, *, dir
     import matplotlib.pyplot as plt
 
 
-    runset = load_run_dirs([Path(r) for r in runs])
+    runset = runs if isinstance(runs, RunSet) else load_run_dirs([Path(r) for r in runs])
     if not runset.included:
         raise LabrailsError("none of these runs can be compared", fix="; ".join(f"{e.name}: {e.reason}" for e in runset.excluded)
                             or "complete a run first")

@@ -1,4 +1,8 @@
-"""The table behind ``labrails runs``: name, profile, status, identity, key metric, duration."""
+"""The table behind ``labrails runs``: name, profile, status, identity, key metric, duration.
+
+Listing only reads: a finished run's summary.json (when still true to its files) stands for its run.json
+and metrics.json; nothing is cached or written here.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from labrails.core.experiment import Experiment
 from labrails.core.fsutil import read_json
 from labrails.core.journal import ignored_runs
 from labrails.core.runinfo import current_status, duration
+from labrails.core.summary import read_summary
 from labrails.tracking.progress import fmt_duration
 
 
@@ -27,12 +32,19 @@ class RunRow:
     path: Path
 
 
-def _key_metric(run_dir: Path, info: dict[str, Any], primary: str | None) -> str:
+def _metrics(run_dir: Path) -> Any:
     if not (run_dir / "metrics.json").is_file():
-        return "-"
+        return None
     try:
-        metrics = read_json(run_dir / "metrics.json")
+        return read_json(run_dir / "metrics.json")
     except (OSError, ValueError):
+        return "?"
+
+
+def _key_metric(metrics: Any, primary: str | None) -> str:
+    if metrics is None:
+        return "-"
+    if not isinstance(metrics, dict):
         return "?"
     name = primary if primary in metrics else next((k for k, v in metrics.items() if isinstance(v, (int, float))), None)
     if name is None:
@@ -64,14 +76,16 @@ def list_runs(exp: Experiment) -> list[RunRow]:
     ignored = ignored_runs(exp)
     rows = []
     for run_dir in exp.run_dirs():
+        summary = read_summary(run_dir)
         try:
-            info = current_status(run_dir)
+            info = summary["info"] if summary else current_status(run_dir)
         except LabrailsError:
             rows.append(RunRow(run_dir.name, "?", "unreadable", "?", "-", "-", run_dir.name in ignored, "-", run_dir))
             continue
+        metrics = summary["metrics"] if summary else _metrics(run_dir)
         rows.append(RunRow(
             name=run_dir.name, profile=str(info.get("profile")), status=str(info.get("status")),
-            identity=str(info.get("identity")), metric=_key_metric(run_dir, info, primary),
+            identity=str(info.get("identity")), metric=_key_metric(metrics, primary),
             duration=fmt_duration(duration(info)), ignored=run_dir.name in ignored, review=_review_state(run_dir), path=run_dir,
         ))
     return rows
