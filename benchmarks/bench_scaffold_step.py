@@ -49,6 +49,7 @@ def main() -> None:
     torch.set_num_threads(1)  # one core for both: the comparison is of the loops, not of thread scheduling
     with tempfile.TemporaryDirectory() as tmp:
         exp = labrails.new_experiment(Path(tmp) / "digits")
+        sys.path[:] = [os.path.abspath(p) if p else p for p in sys.path]  # chdir must not change what imports
         os.chdir(exp.root)
         train_py = load_scaffold(exp.root)
         overrides = {"train.max_epochs": args.epochs, "train.patience": args.epochs + 1, "train.device": "cpu",

@@ -5,7 +5,8 @@ Two sources of rules, both data:
 - the shared value a profile or override replaces: its type is the contract (``hidden: 128`` makes
   ``hidden: 12.5`` an error; an int may stand where a float is expected, not the reverse);
 - config.yaml's optional ``checks:`` block, ``dotted.key: rule``, where a rule is a name from ``NAMED``
-  or a mapping ``{type, min, max, min_exclusive, max_exclusive, choices, null}``; keys without a
+  or a mapping ``{type, min, max, min_exclusive, max_exclusive, choices, null}`` (``type`` one name or a
+list: ``[bool, number]``); keys without a
   declaration get ``BUILTIN`` rules by their last name (``*fraction`` in [0, 1], ``batch_size`` >= 1,
   ``lr`` > 0). A declaration replaces both the built-in rule and the shared value's type.
 
@@ -44,7 +45,8 @@ BUILTIN_SUFFIXES = (("fraction", "fraction"),)
 CHECK_FIX = ("a rule is one of " + ", ".join(NAMED) + ", or a mapping such as "
              "`{type: number, min: 0, max: 1}` (keys: type, min, max, min_exclusive, max_exclusive, choices, null)")
 RULE = Map(
-    Key("type", TEXT, choices=tuple(TYPES)),
+    Key("type", (TEXT, LIST), items=TEXT, test=lambda kind: all(k in TYPES for k in ([kind] if isinstance(kind, str) else kind)),
+        message="checks: type {value} is not one of " + ", ".join(TYPES), fix="e.g. `type: number` or `type: [bool, number]`"),
     Key("min", NUMBER), Key("max", NUMBER), Key("min_exclusive", BOOL), Key("max_exclusive", BOOL),
     Key("choices", LIST, nonempty=True), Key("null", BOOL),
     known="a rule's keys are",
@@ -105,8 +107,13 @@ def rule_for(dotted: str, checks: Mapping[str, Any]) -> tuple[dict[str, Any] | N
     return (dict(NAMED[name], null=True) if name else None), False
 
 
+def _types(rule: Mapping[str, Any]) -> list[str]:
+    kind = rule.get("type")
+    return [] if kind is None else [kind] if isinstance(kind, str) else list(kind)
+
+
 def describe(rule: Mapping[str, Any]) -> str:
-    text = TYPE_WORDS.get(rule.get("type", ""), "a value")
+    text = " or ".join(TYPE_WORDS[k] for k in _types(rule)) or "a value"
     low, high = rule.get("min"), rule.get("max")
     if low is not None and high is not None:
         text += f" in {'(' if rule.get('min_exclusive') else '['}{low}, {high}{')' if rule.get('max_exclusive') else ']'}"
@@ -122,8 +129,8 @@ def describe(rule: Mapping[str, Any]) -> str:
 def breaks(value: Any, rule: Mapping[str, Any]) -> bool:
     if value is None:
         return not rule.get("null", False)
-    kind = rule.get("type")
-    if kind and not _is_type(value, TYPES[kind]):
+    kinds = _types(rule)
+    if kinds and not any(_is_type(value, TYPES[k]) for k in kinds):
         return True
     if rule.get("choices") and value not in rule["choices"]:
         return True

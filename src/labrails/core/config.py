@@ -33,6 +33,7 @@ import copy
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -253,6 +254,8 @@ class ConfigView(dict):
     def __init__(self, values: Mapping[str, Any], source: Path | str | None = None, where: str = ""):
         super().__init__()
         self._source, self._where = source, where
+        if not where:
+            _let_yaml_dump_views()
         for key, value in values.items():
             dict.__setitem__(self, key, ConfigView(value, source, f"{where}{key}.") if type(value) is dict else value)
 
@@ -274,6 +277,17 @@ class ConfigView(dict):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
         return copy.deepcopy(_plain(self), memo)
+
+
+def _let_yaml_dump_views() -> None:
+    """yaml.safe_dump(run.config) writes a mapping (PyYAML matches representers by exact type). Registered
+    when PyYAML is already loaded, as it is in a run (start_run writes config.yaml with it)."""
+    yaml = sys.modules.get("yaml")
+    if yaml is None:
+        return
+    for representer in (yaml.representer.SafeRepresenter, yaml.representer.Representer):
+        if ConfigView not in representer.yaml_representers:
+            representer.add_representer(ConfigView, lambda dumper, data: dumper.represent_dict(dict(data)))
 
 
 def _plain(value: Any) -> Any:

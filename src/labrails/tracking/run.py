@@ -245,7 +245,7 @@ class Run:
         try:
             from labrails.tracking.readme import write_run_readme
 
-            write_run_readme(self)
+            write_run_readme(self, metrics=metrics)
         except Exception as exc:  # README.txt is documentation; its failure must not lose the outcome above
             self.log.warning(f"could not write README.txt: {exc}")
 
