@@ -7,6 +7,7 @@ and the report can print them without computing anything itself.
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 import re
@@ -183,6 +184,9 @@ def consistency_hints(configs: dict[str, list[RunResult]]) -> list[dict[str, Any
 
     hints = []
     for name, runs in configs.items():
+        # Fast path: runs whose configs are the same once seed keys are dropped agree on everything else.
+        if len({json.dumps(_without_seed_keys(r.config), sort_keys=True, default=str) for r in runs}) <= 1:
+            continue
         flat = [seedless(flatten(r.config), r.seed) for r in runs]
         keys = sorted({k for f in flat for k in f})
         differing = [k for k in keys if len({repr(f.get(k)) for f in flat}) > 1]
@@ -191,6 +195,11 @@ def consistency_hints(configs: dict[str, list[RunResult]]) -> list[dict[str, Any
                           "message": f"{name}: its runs differ in config.yaml beyond the seed ({', '.join(differing)}); "
                                      "they are averaged together only because name, profile and overrides match"})
     return hints
+
+
+def _without_seed_keys(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: (_without_seed_keys(v) if isinstance(v, dict) else v) for k, v in config.items()
+            if not (str(k).lower() == "seed" or str(k).lower().endswith("_seed"))}
 
 
 def nan_hints(configs: dict[str, list[RunResult]], metric: str) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """The table behind ``labrails runs``: name, profile, status, identity, key metric, duration.
 
-Listing only reads: a finished run's summary.json (when still true to its files) stands for its run.json
-and metrics.json; nothing is cached or written here.
+Listing only reads: the runs index (analysis/index.py) or a finished run's summary.json, while still
+true to the run's files, stand for its run.json, metrics.json and review.json; nothing is written here.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labrails.analysis import index
 from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
 from labrails.core.fsutil import read_json
@@ -53,17 +54,6 @@ def _key_metric(metrics: Any, primary: str | None) -> str:
     return f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
 
 
-def _review_state(run_dir: Path) -> str:
-    path = run_dir / "review.json"
-    if not path.is_file():
-        return "-"
-    try:
-        review = read_json(path)
-    except (OSError, ValueError):
-        return "?"
-    return "passed" if review.get("passed") else f"{len(review.get('blockers', []))} blocker(s)"
-
-
 def list_runs(exp: Experiment) -> list[RunRow]:
     primary = None
     if exp.spec_path.is_file():
@@ -75,18 +65,21 @@ def list_runs(exp: Experiment) -> list[RunRow]:
             primary = None
     ignored = ignored_runs(exp)
     rows = []
+    entries = index.load(exp)
     for run_dir in exp.run_dirs():
-        summary = read_summary(run_dir)
+        cached, _ = index.fresh(entries, run_dir)
+        summary = cached or read_summary(run_dir)
         try:
             info = summary["info"] if summary else current_status(run_dir)
         except LabrailsError:
             rows.append(RunRow(run_dir.name, "?", "unreadable", "?", "-", "-", run_dir.name in ignored, "-", run_dir))
             continue
         metrics = summary["metrics"] if summary else _metrics(run_dir)
+        review = cached["review"] if cached else index.review_state(run_dir)
         rows.append(RunRow(
             name=run_dir.name, profile=str(info.get("profile")), status=str(info.get("status")),
             identity=str(info.get("identity")), metric=_key_metric(metrics, primary),
-            duration=fmt_duration(duration(info)), ignored=run_dir.name in ignored, review=_review_state(run_dir), path=run_dir,
+            duration=fmt_duration(duration(info)), ignored=run_dir.name in ignored, review=review, path=run_dir,
         ))
     return rows
 

@@ -129,16 +129,39 @@ def load_runs(experiment: Experiment, *, profile: str | None = None, run_dirs: I
               cache: bool = True) -> RunSet:
     """Read every run of the experiment (or only ``run_dirs``) and sort it into included or excluded.
 
-    Each run is read once, from its summary.json when that is still true to its files; with ``cache``,
-    a finished run without one gets one, so the next analysis reads a single file per run.
+    Each run is read once: from the experiment's runs index while its files are unchanged, else from its
+    summary.json when that is still true to its files, else from its own files. With ``cache``, what was
+    read is kept (summary.json for a finished run, and the index), so the next analysis reads one file.
     """
+    from labrails.analysis import index
+
     ignored = ignored_runs(experiment)
+    entries = index.load(experiment)
+    changed = False
     included: list[RunResult] = []
     excluded: list[Excluded] = []
-    for run_dir in (list(run_dirs) if run_dirs is not None else experiment.run_dirs()):
+    dirs = list(run_dirs) if run_dirs is not None else experiment.run_dirs()
+    for run_dir in dirs:
         run_dir = Path(run_dir)
-        result = _load_one(run_dir, ignored, profile, cache)
+        if run_dir.name in ignored:
+            excluded.append(Excluded(run_dir.name, "ignored", f"listed in IGNORED_RUNS.md: {ignored[run_dir.name]}"))
+            continue
+        facts, now = index.fresh(entries, run_dir)
+        if facts is None:
+            try:
+                facts = run_facts(run_dir, cache=cache)
+            except LabrailsError as err:
+                excluded.append(Excluded(run_dir.name, "unreadable", err.message))
+                continue
+            if cache and facts["info"].get("status") in FINISHED and "metrics_error" not in facts:
+                entries[run_dir.name] = index.entry(facts, now, index.review_state(run_dir))
+                changed = True
+        result = _sort_one(run_dir, facts, profile)
         (excluded if isinstance(result, Excluded) else included).append(result)
+    if cache and run_dirs is None:
+        present = {d.name for d in dirs}
+        if changed or any(name not in present for name in entries):
+            index.save(experiment, {name: e for name, e in entries.items() if name in present})
     _name_configurations(included)
     return RunSet(experiment, included, excluded, profile)
 
@@ -182,14 +205,8 @@ def run_facts(run_dir: Path, *, cache: bool = False) -> dict[str, Any]:
     return facts
 
 
-def _load_one(run_dir: Path, ignored: dict[str, str], profile: str | None, cache: bool) -> RunResult | Excluded:
+def _sort_one(run_dir: Path, facts: dict[str, Any], profile: str | None) -> RunResult | Excluded:
     name = run_dir.name
-    if name in ignored:
-        return Excluded(name, "ignored", f"listed in IGNORED_RUNS.md: {ignored[name]}")
-    try:
-        facts = run_facts(run_dir, cache=cache)
-    except LabrailsError as err:
-        return Excluded(name, "unreadable", err.message)
     info = facts["info"]
     if profile is not None and info.get("profile") != profile:  # not part of the question, whatever its status
         return Excluded(name, "other_profile", f"profile {info.get('profile')}, not {profile}")
