@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,10 +36,20 @@ def make_experiment(root: Path, runs: int) -> Path:
     return exp.root
 
 
+CPU: dict[tuple[str, ...], list[float]] = {}  # CPU seconds (user + sys) of each command, beside its wall time
+
+
+def cpu(argv: list[str]) -> float:
+    return statistics.median(CPU[tuple(argv)])
+
+
 def timed(argv: list[str], env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(tuple(argv), []).append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr[-800:]}")
     return took
@@ -71,7 +82,7 @@ def main() -> None:
     for name, values in times.items():
         med = statistics.median(values)
         target = "   (target <= 5x)" if name == "labrails --help" else ""
-        print(f"{name:<18} {med * 1e3:8.1f} ms   {med / base:5.2f}x python -c pass{target}")
+        print(f"{name:<18} {med * 1e3:8.1f} ms   {med / base:5.2f}x python -c pass   (cpu {cpu(cases[name]) * 1e3:6.1f} ms){target}")
 
 
 if __name__ == "__main__":

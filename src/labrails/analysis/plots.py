@@ -129,7 +129,7 @@ def plot_comparison(runs: list[Path | str] | RunSet, metric: str, out: Path | st
     out = Path(out)
     root = runset.experiment.root
     root_abs = os.path.abspath(root)
-    sources = [_relative(r.path / "metrics.json", root, root_abs) for r in runset.included]
+    sources = [_relative(os.path.join(r.path, "metrics.json"), root, root_abs) for r in runset.included]
     what = {"kind": "comparison", "metric": metric, "direction": direction, "error_bars": "sample std (ddof=1)",
             "runs": [r.name for r in runset.included], "configurations": drawn,
             "left_out": [{"run": e.name, "category": e.category, "reason": e.reason} for e in runset.excluded]}
@@ -198,7 +198,7 @@ def _unchanged(out: Path, record: dict[str, Any]) -> Path | None:
 def _relative(path: Path, root: Path, root_abs: str | None = None) -> str:
     """``path`` relative to the experiment; lexically first (run paths come from the experiment, and
     resolving 10,000 of them costs seconds), resolving links only when that does not place it inside."""
-    absolute, base = os.path.abspath(path), root_abs or os.path.abspath(root)
+    absolute, base = os.path.abspath(os.fspath(path)), root_abs or os.path.abspath(root)
     if absolute.startswith(base + os.sep):
         return absolute[len(base) + 1:].replace(os.sep, "/")
     try:

@@ -67,13 +67,19 @@ class RunSet:
         return counts
 
     def configurations(self) -> dict[str, list[RunResult]]:
-        """Configuration name -> its runs sorted by seed, in the order each configuration was first run."""
+        """Configuration name -> its runs sorted by seed, in the order each configuration was first run
+        (computed once: the included runs do not change after loading)."""
+        cached = self.__dict__.get("_configurations")
+        if cached is not None and cached[0] == len(self.included):
+            return cached[1]
         groups: dict[str, list[RunResult]] = {}
         # Start times, not directory names: runs started within one second would sort by name.
         for run in sorted(self.included, key=lambda r: (float(r.info.get("started_ts") or 0.0), r.name)):
             groups.setdefault(run.configuration, []).append(run)
-        return {name: sorted(runs, key=lambda r: (r.seed is None, r.seed if r.seed is not None else 0, r.name))
-                for name, runs in groups.items()}
+        out = {name: sorted(runs, key=lambda r: (r.seed is None, r.seed if r.seed is not None else 0, r.name))
+               for name, runs in groups.items()}
+        self.__dict__["_configurations"] = (len(self.included), out)
+        return out
 
 
 def strip_seed(descriptive: str) -> str:
