@@ -218,7 +218,9 @@ def save_checkpoint(run, cfg, model, opt, loop, name="last.pt"):
     state = {"model": best if name == "best.pt" else model.state_dict(), "optimizer": opt.state_dict(),
              "epoch": loop.best_epoch if name == "best.pt" else loop.epoch, "best_val_loss": loop.best_val,
              "bad_epochs": loop.bad_epochs, "best_model": best, "best_epoch": loop.best_epoch, "config": cfg}
-    torch.save(state, run.checkpoint_path(name))
+    path = run.checkpoint_path(name)
+    torch.save(state, path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").replace(path)  # a kill mid-save leaves the previous checkpoint whole
     loop.saved_at = time.monotonic()
 
 
