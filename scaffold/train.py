@@ -22,6 +22,7 @@ order: run -> data -> model -> training loop -> test -> outputs and review. Edit
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -151,17 +152,22 @@ def describe_metrics(run):
 
 
 # -----------------------------------------------------------------------------
-# training: mini-batches in a seeded shuffled order, gradient accumulation, a val evaluation and a
-# checkpoint every epoch, early stopping on val loss.
+# training: mini-batches in a seeded shuffled order, gradient accumulation, a val evaluation every
+# epoch, early stopping on val loss, and a checkpoint as often as config.yaml's train.checkpoint_every_s
+# asks (a save costs as much as several steps of this small model, so not every epoch by default).
 
 class Loop:
     """Where training stands; a resumed run starts after the epoch its checkpoint recorded."""
 
-    def __init__(self, epoch: int = 0, best_val: float = math.inf, bad_epochs: int = 0):
+    def __init__(self, epoch: int = 0, best_val: float = math.inf, bad_epochs: int = 0, best_model=None,
+                 best_epoch: int = 0):
         self.epoch = epoch             # the last epoch completed
         self.step = 0                  # counted from this run's start, also when resumed
         self.best_val = best_val
         self.bad_epochs = bad_epochs   # epochs since the val loss last improved
+        self.best_model = best_model   # the weights of the best epoch so far (kept in memory)
+        self.best_epoch = best_epoch
+        self.saved_at = time.monotonic()
 
 
 def resume_or_start(run, model, opt, device) -> Loop:
@@ -172,58 +178,60 @@ def resume_or_start(run, model, opt, device) -> Loop:
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
     run.log.info(f"resumed from {run.resume_from} at epoch {state['epoch'] + 1}")
-    return Loop(epoch=state["epoch"], best_val=state["best_val_loss"], bad_epochs=state["bad_epochs"])
+    return Loop(epoch=state["epoch"], best_val=state["best_val_loss"], bad_epochs=state["bad_epochs"],
+                best_model=state.get("best_model"), best_epoch=state.get("best_epoch", state["epoch"]))
 
 
 @torch.no_grad()
 def evaluate(model, X, y, device):
-    from sklearn.metrics import accuracy_score
-
     model.eval()
     logits = model(torch.from_numpy(X).to(device))
     targets = torch.from_numpy(y).to(device)
     loss = F.cross_entropy(logits, targets).item()
-    pred = logits.argmax(1).cpu().numpy()
-    return loss, float(accuracy_score(y, pred)), pred
+    pred = logits.argmax(1)
+    return loss, (pred == targets).float().mean().item(), pred.cpu().numpy()
 
 
-def train_one_epoch(run, cfg, model, opt, data, loop, epoch, gen, device):
+def train_one_epoch(run, cfg, model, opt, Xtr, ytr, loop, epoch, gen, n_classes):
     model.train()
     batch, accum = cfg["optim"]["batch_size"], cfg["optim"]["grad_accum_steps"]
-    steps_per_epoch = math.ceil(len(data.ytr) / batch)
-    order = torch.randperm(len(data.ytr), generator=gen).numpy()
+    steps_per_epoch = math.ceil(len(ytr) / batch)
+    order = torch.randperm(len(ytr), generator=gen).to(Xtr.device)
     for i in range(steps_per_epoch):
         idx = order[i * batch:(i + 1) * batch]
-        xb = torch.from_numpy(data.Xtr[idx]).to(device)
-        yb = torch.from_numpy(data.ytr[idx]).to(device)
-        loss = F.cross_entropy(model(xb), yb)
-        (loss / accum).backward()
+        loss = F.cross_entropy(model(Xtr[idx]), ytr[idx])
+        (loss / accum if accum > 1 else loss).backward()  # a mean over the accumulated batches
         if (i + 1) % accum == 0 or i + 1 == steps_per_epoch:
             opt.step()
             opt.zero_grad(set_to_none=True)
         loop.step += 1
+        value = loss.item()
         if loop.step == 1 and run.resume_from is None:
-            run.check_initial_loss(loss.item(), data.n_classes)  # ~log(10) = 2.30 at initialisation
-        run.log_metrics({"loss": loss.item()}, step=loop.step, epoch=epoch, split="train")
-        run.progress(loop.step, epoch=epoch, loss=loss.item())
+            run.check_initial_loss(value, n_classes)  # ~log(10) = 2.30 at initialisation
+        run.log_metrics({"loss": value}, step=loop.step, epoch=epoch, split="train")
+        run.progress(loop.step, epoch=epoch, loss=value)
 
 
-def save_checkpoints(run, cfg, model, opt, loop, improved):
-    """last.pt every epoch (what a crashed run resumes from), best.pt when val loss improved."""
-    state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": loop.epoch,
-             "best_val_loss": loop.best_val, "bad_epochs": loop.bad_epochs, "config": cfg}
-    torch.save(state, run.checkpoint_path("last.pt"))
-    if improved:
-        torch.save(state, run.checkpoint_path("best.pt"))
+def save_checkpoint(run, cfg, model, opt, loop, name="last.pt"):
+    """last.pt: what a crashed run resumes from (it carries the best weights too); best.pt at the end."""
+    best = loop.best_model if loop.best_model is not None else model.state_dict()
+    state = {"model": best if name == "best.pt" else model.state_dict(), "optimizer": opt.state_dict(),
+             "epoch": loop.best_epoch if name == "best.pt" else loop.epoch, "best_val_loss": loop.best_val,
+             "bad_epochs": loop.bad_epochs, "best_model": best, "best_epoch": loop.best_epoch, "config": cfg}
+    path = run.checkpoint_path(name)
+    torch.save(state, path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").replace(path)  # a kill mid-save leaves the previous checkpoint whole
+    loop.saved_at = time.monotonic()
 
 
 def train(run, cfg, model, opt, data, loop, device):
     steps_per_epoch = math.ceil(len(data.ytr) / cfg["optim"]["batch_size"])
-    max_epochs = cfg["train"]["max_epochs"]
+    max_epochs, every_s = cfg["train"]["max_epochs"], cfg["train"]["checkpoint_every_s"]
     run.set_total_steps((max_epochs - loop.epoch) * steps_per_epoch, every_s=cfg["train"]["log_every_s"])
     gen = torch.Generator().manual_seed(cfg["seed"])
+    Xtr, ytr = torch.from_numpy(data.Xtr).to(device), torch.from_numpy(data.ytr).to(device)  # moved once
     for epoch in range(loop.epoch + 1, max_epochs + 1):
-        train_one_epoch(run, cfg, model, opt, data, loop, epoch, gen, device)
+        train_one_epoch(run, cfg, model, opt, Xtr, ytr, loop, epoch, gen, data.n_classes)
 
         val_loss, val_acc, _ = evaluate(model, data.Xva, data.yva, device)
         run.log_metrics({"loss": val_loss, "accuracy": val_acc}, step=loop.step, epoch=epoch, split="val")
@@ -232,10 +240,16 @@ def train(run, cfg, model, opt, data, loop, device):
         improved = val_loss < loop.best_val - MIN_IMPROVEMENT
         loop.epoch = epoch
         loop.best_val, loop.bad_epochs = (val_loss, 0) if improved else (loop.best_val, loop.bad_epochs + 1)
-        save_checkpoints(run, cfg, model, opt, loop, improved)
-        if loop.bad_epochs >= cfg["train"]["patience"]:
+        if improved:
+            loop.best_model = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            loop.best_epoch = epoch
+        stop = loop.bad_epochs >= cfg["train"]["patience"]
+        if stop or time.monotonic() - loop.saved_at >= every_s:
+            save_checkpoint(run, cfg, model, opt, loop)
+        if stop:
             run.log.info(f"early stop: val loss has not improved for {loop.bad_epochs} epochs (best {loop.best_val:.4f})")
             break
+    save_checkpoint(run, cfg, model, opt, loop, name="best.pt")
 
 
 # -----------------------------------------------------------------------------
@@ -245,7 +259,7 @@ def evaluate_on_test(run, model, data, loop, device):
     from sklearn.metrics import f1_score
 
     best = torch.load(run.checkpoint_path("best.pt"), map_location=device, weights_only=False)
-    model.load_state_dict(best["model"])
+    model.load_state_dict(best["model"])  # best.pt, not the weights in memory: what is tested is what was saved
     test_loss, test_acc, pred = evaluate(model, data.Xte, data.yte, device)
     metrics = {
         "test_accuracy": test_acc,
@@ -305,11 +319,14 @@ def main(
         # Test: once, on the best checkpoint, so the test split never steers a choice.
         run.finish(evaluate_on_test(run, model, data, loop, device))
 
-    # Outputs drawn only from what was logged, then the post-run review, blockers first
-    # (`labrails review RUN` re-runs it).
-    labrails.plot_run(run.dir)
-    review = labrails.review.review_run(run.dir)
-    print(f"\nrun directory: {run.dir}\nreview: {review['headline']}  (details: {run.dir / 'review.md'})")
+    # Outputs drawn only from what was logged, then the post-run review, blockers first; config.yaml's
+    # post_run section turns either off (`labrails plot RUN` and `labrails review RUN` do them later).
+    if cfg["post_run"]["plots"]:
+        labrails.plot_run(run.dir)
+    print(f"\nrun directory: {run.dir}")
+    if cfg["post_run"]["review"]:
+        review = labrails.review.review_run(run.dir)
+        print(f"review: {review['headline']}  (details: {run.dir / 'review.md'})")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The ``labrails`` console script.
 
 ``labrails hook ...`` runs on every agent tool call, so it is dispatched here before Typer (and anything
-heavy) is imported.
+heavy) is imported; ``labrails --help`` is printed from the command table without Typer too.
 """
 
 from __future__ import annotations
@@ -14,6 +14,11 @@ def main() -> None:
         from labrails.guard.hook import main as hook_main
 
         sys.exit(hook_main(sys.argv[2:]))
+    if sys.argv[1:] == ["--help"]:
+        from labrails.cli.commands import top_help
+
+        sys.stdout.write(top_help())
+        return
     from labrails.cli.app import run
 
     run()

@@ -18,6 +18,7 @@ from labrails.analysis.analyze import OUT_DIR, analyze
 from labrails.analysis.fmt import mean_std, num
 from labrails.analysis.report_check import check_report
 from labrails.analysis.runset import flatten, read_config, seedless
+from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment, find_experiment
 from labrails.core.fsutil import read_json, write_atomic
 from labrails.core.journal import entries
@@ -254,7 +255,8 @@ def _float(value: Any) -> float | None:
 
 
 def _run_plots(exp: Experiment, configs: list[dict[str, Any]], runs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The curves of the first run (lowest seed) of each configuration, where that run drew any."""
+    """The curves of the first run (lowest seed) of each configuration; drawn here from its logs when the
+    run did not draw them itself (the scaffold's post_run.plots is off by default, to keep runs cheap)."""
     out = []
     for c in configs:
         if not c["runs"]:
@@ -262,6 +264,13 @@ def _run_plots(exp: Experiment, configs: list[dict[str, Any]], runs: dict[str, d
         run = c["runs"][0]
         plots_dir = exp.runs_dir / run / "plots"
         images = sorted(p for p in plots_dir.glob("*") if p.suffix in (".webp", ".png")) if plots_dir.is_dir() else []
+        if not images and (exp.runs_dir / run / "logs" / "metrics.jsonl").is_file():
+            from labrails.analysis.plots import plot_run
+
+            try:
+                images = sorted(plot_run(exp.runs_dir / run))
+            except LabrailsError:
+                images = []  # nothing logged as a curve: the report says so by showing none
         if images:
             out.append({"configuration": c["name"], "run": run, "seed": runs[run]["seed"],
                         "images": [{"name": p.stem, "path": f"runs/{run}/plots/{p.name}"} for p in images],

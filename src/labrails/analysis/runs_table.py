@@ -1,8 +1,9 @@
 """The table behind ``labrails runs``: name, profile, status, identity, key metric, duration.
 
-Listing never writes: a run whose process is gone shows as crashed without its run.json being touched,
-and the status shown is the registry's (a run.json alone never makes a run 'completed': see
-:func:`labrails.core.runinfo.shown_status`).
+Listing never writes. The runs index (analysis/index.py) or a finished run's summary.json, while still
+true to the run's files, stand for its run.json, metrics.json and review.json; a run whose process is gone
+shows as crashed without its run.json being touched; and the status shown is the registry's (a run.json
+alone never makes a run 'completed': see :func:`labrails.core.runinfo.shown_status`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labrails.analysis import index
 from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
 from labrails.core.fsutil import read_json
 from labrails.core.journal import ignored_runs
 from labrails.core.runinfo import duration, observed, read_run_json, shown_status
+from labrails.core.summary import read_summary
 from labrails.tracking.progress import fmt_duration
 
 
@@ -32,29 +35,25 @@ class RunRow:
     path: Path
 
 
-def _key_metric(run_dir: Path, info: dict[str, Any], primary: str | None) -> str:
+def _metrics(run_dir: Path) -> Any:
     if not (run_dir / "metrics.json").is_file():
-        return "-"
+        return None
     try:
-        metrics = read_json(run_dir / "metrics.json")
+        return read_json(run_dir / "metrics.json")
     except (OSError, ValueError):
+        return "?"
+
+
+def _key_metric(metrics: Any, primary: str | None) -> str:
+    if metrics is None:
+        return "-"
+    if not isinstance(metrics, dict):
         return "?"
     name = primary if primary in metrics else next((k for k, v in metrics.items() if isinstance(v, (int, float))), None)
     if name is None:
         return "-"
     value = metrics[name]
     return f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
-
-
-def _review_state(run_dir: Path) -> str:
-    path = run_dir / "review.json"
-    if not path.is_file():
-        return "-"
-    try:
-        review = read_json(path)
-    except (OSError, ValueError):
-        return "?"
-    return "passed" if review.get("passed") else f"{len(review.get('blockers', []))} blocker(s)"
 
 
 def list_runs(exp: Experiment) -> list[RunRow]:
@@ -71,17 +70,22 @@ def list_runs(exp: Experiment) -> list[RunRow]:
 
     registered = read_rows(exp.state)
     rows = []
+    entries = index.load(exp)
     for run_dir in exp.run_dirs():
+        cached, _ = index.fresh(entries, run_dir)
+        summary = cached or read_summary(run_dir)
         try:
-            info = observed(run_dir, read_run_json(run_dir))
+            info = dict(summary["info"]) if summary else observed(run_dir, read_run_json(run_dir))
             info["status"] = shown_status(registered.get(run_dir.name), str(info.get("status")))
         except LabrailsError:
             rows.append(RunRow(run_dir.name, "?", "unreadable", "?", "-", "-", run_dir.name in ignored, "-", run_dir))
             continue
+        metrics = summary["metrics"] if summary else _metrics(run_dir)
+        review = cached["review"] if cached else index.review_state(run_dir)
         rows.append(RunRow(
             name=run_dir.name, profile=str(info.get("profile")), status=str(info.get("status")),
-            identity=str(info.get("identity")), metric=_key_metric(run_dir, info, primary),
-            duration=fmt_duration(duration(info)), ignored=run_dir.name in ignored, review=_review_state(run_dir), path=run_dir,
+            identity=str(info.get("identity")), metric=_key_metric(metrics, primary),
+            duration=fmt_duration(duration(info)), ignored=run_dir.name in ignored, review=review, path=run_dir,
         ))
     return rows
 

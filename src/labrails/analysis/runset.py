@@ -25,6 +25,7 @@ from labrails.core.fsutil import read_json
 from labrails.core.journal import ignored_runs
 from labrails.core.naming import descriptive_part
 from labrails.core.runinfo import current_status
+from labrails.core.summary import FINISHED, read_summary, write_summary
 
 _SEED_SUFFIX = re.compile(r"-seed(\d+)$")
 CATEGORIES = ("ignored", "failed", "crashed", "running", "no_metrics", "other_profile", "unreadable")
@@ -66,13 +67,19 @@ class RunSet:
         return counts
 
     def configurations(self) -> dict[str, list[RunResult]]:
-        """Configuration name -> its runs sorted by seed, in the order each configuration was first run."""
+        """Configuration name -> its runs sorted by seed, in the order each configuration was first run
+        (computed once: the included runs do not change after loading)."""
+        cached = self.__dict__.get("_configurations")
+        if cached is not None and cached[0] == len(self.included):
+            return cached[1]
         groups: dict[str, list[RunResult]] = {}
         # Start times, not directory names: runs started within one second would sort by name.
         for run in sorted(self.included, key=lambda r: (float(r.info.get("started_ts") or 0.0), r.name)):
             groups.setdefault(run.configuration, []).append(run)
-        return {name: sorted(runs, key=lambda r: (r.seed is None, r.seed if r.seed is not None else 0, r.name))
-                for name, runs in groups.items()}
+        out = {name: sorted(runs, key=lambda r: (r.seed is None, r.seed if r.seed is not None else 0, r.name))
+               for name, runs in groups.items()}
+        self.__dict__["_configurations"] = (len(self.included), out)
+        return out
 
 
 def strip_seed(descriptive: str) -> str:
@@ -124,15 +131,43 @@ def numeric_metrics(raw: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def load_runs(experiment: Experiment, *, profile: str | None = None, run_dirs: Iterable[Path] | None = None) -> RunSet:
-    """Read every run of the experiment (or only ``run_dirs``) and sort it into included or excluded."""
+def load_runs(experiment: Experiment, *, profile: str | None = None, run_dirs: Iterable[Path] | None = None,
+              cache: bool = True) -> RunSet:
+    """Read every run of the experiment (or only ``run_dirs``) and sort it into included or excluded.
+
+    Each run is read once: from the experiment's runs index while its files are unchanged, else from its
+    summary.json when that is still true to its files, else from its own files. With ``cache``, what was
+    read is kept (summary.json for a finished run, and the index), so the next analysis reads one file.
+    """
+    from labrails.analysis import index
+
     ignored = ignored_runs(experiment)
+    entries = index.load(experiment)
+    changed = False
     included: list[RunResult] = []
     excluded: list[Excluded] = []
-    for run_dir in (list(run_dirs) if run_dirs is not None else experiment.run_dirs()):
+    dirs = list(run_dirs) if run_dirs is not None else experiment.run_dirs()
+    for run_dir in dirs:
         run_dir = Path(run_dir)
-        result = _load_one(run_dir, ignored, profile)
+        if run_dir.name in ignored:
+            excluded.append(Excluded(run_dir.name, "ignored", f"listed in IGNORED_RUNS.md: {ignored[run_dir.name]}"))
+            continue
+        facts, now = index.fresh(entries, run_dir)
+        if facts is None:
+            try:
+                facts = run_facts(run_dir, cache=cache)
+            except LabrailsError as err:
+                excluded.append(Excluded(run_dir.name, "unreadable", err.message))
+                continue
+            if cache and facts["info"].get("status") in FINISHED and "metrics_error" not in facts:
+                entries[run_dir.name] = index.entry(facts, now, index.review_state(run_dir))
+                changed = True
+        result = _sort_one(run_dir, facts, profile)
         (excluded if isinstance(result, Excluded) else included).append(result)
+    if cache and run_dirs is None:
+        present = {d.name for d in dirs}
+        if changed or any(name not in present for name in entries):
+            index.save(experiment, {name: e for name, e in entries.items() if name in present})
     _name_configurations(included)
     return RunSet(experiment, included, excluded, profile)
 
@@ -144,14 +179,41 @@ def load_run_dirs(run_dirs: Iterable[Path]) -> RunSet:
     return load_runs(find_experiment(run_dirs[0]), run_dirs=run_dirs)
 
 
-def _load_one(run_dir: Path, ignored: dict[str, str], profile: str | None) -> RunResult | Excluded:
+def run_facts(run_dir: Path, *, cache: bool = False) -> dict[str, Any]:
+    """A run's info, final metrics, resolved config and data record, from summary.json when it is still
+    valid, else from the run's own files (then cached as summary.json if ``cache`` and the run finished).
+
+    Raises LabrailsError when run.json cannot be read; ``metrics_error`` names an unreadable metrics.json.
+    """
+    summary = read_summary(run_dir)
+    if summary is not None:
+        return summary
+    info = current_status(run_dir)  # turns a dead 'running' process into 'crashed'
+    facts: dict[str, Any] = {"info": info, "metrics": None, "config": {}, "data": None}
+    if (run_dir / "metrics.json").is_file():
+        try:
+            facts["metrics"] = read_json(run_dir / "metrics.json")
+        except (OSError, ValueError) as exc:
+            facts["metrics_error"] = f"metrics.json is unreadable ({exc})"
+    if info.get("status") not in FINISHED:
+        return facts  # a running run: the rest is not needed yet and will change
+    facts["config"] = read_config(run_dir / "config.yaml")
+    if (run_dir / "data.json").is_file():
+        try:
+            facts["data"] = read_json(run_dir / "data.json")
+        except (OSError, ValueError):
+            facts["data"] = None
+    if cache and "metrics_error" not in facts:
+        try:
+            write_summary(run_dir, info, metrics=facts["metrics"], config=facts["config"], data=facts["data"])
+        except OSError:
+            pass  # a read-only experiment: analysis still works, only slower
+    return facts
+
+
+def _sort_one(run_dir: Path, facts: dict[str, Any], profile: str | None) -> RunResult | Excluded:
     name = run_dir.name
-    if name in ignored:
-        return Excluded(name, "ignored", f"listed in IGNORED_RUNS.md: {ignored[name]}")
-    try:
-        info = current_status(run_dir)  # turns a dead 'running' process into 'crashed'
-    except LabrailsError as err:
-        return Excluded(name, "unreadable", err.message)
+    info = facts["info"]
     if profile is not None and info.get("profile") != profile:  # not part of the question, whatever its status
         return Excluded(name, "other_profile", f"profile {info.get('profile')}, not {profile}")
     status = info.get("status")
@@ -161,22 +223,20 @@ def _load_one(run_dir: Path, ignored: dict[str, str], profile: str | None) -> Ru
         return Excluded(name, str(status), why)
     if status == "running":
         return Excluded(name, "running", f"still running (last heartbeat {info.get('heartbeat_at')})")
-    metrics_path = run_dir / "metrics.json"
-    if not metrics_path.is_file():
+    if facts.get("metrics_error"):
+        return Excluded(name, "unreadable", facts["metrics_error"])
+    raw = facts["metrics"]
+    if raw is None:
         return Excluded(name, "no_metrics", f"status {status} but no metrics.json: the run never called run.finish(metrics)")
-    try:
-        raw = read_json(metrics_path)
-    except (OSError, ValueError) as exc:
-        return Excluded(name, "unreadable", f"metrics.json is unreadable ({exc})")
-    config = read_config(run_dir / "config.yaml")
-    data = read_json(run_dir / "data.json") if (run_dir / "data.json").is_file() else None
+    config = facts["config"] if isinstance(facts["config"], dict) else {}
     descriptive = str(info.get("descriptive_name") or descriptive_part(name))
     seed = seed_of(info, config, descriptive)
     overrides = seedless(info.get("overrides") or {}, seed)
     key = (str(info.get("profile")), json.dumps(overrides, sort_keys=True, default=str), strip_seed(descriptive))
     return RunResult(name=name, path=run_dir, profile=str(info.get("profile")), configuration=key[2], key=key,
                      seed=seed, overrides=overrides,
-                     metrics=numeric_metrics(raw if isinstance(raw, dict) else {}), info=info, config=config, data=data)
+                     metrics=numeric_metrics(raw if isinstance(raw, dict) else {}), info=info, config=config,
+                     data=facts["data"])
 
 
 def _name_configurations(runs: list[RunResult]) -> None:
@@ -199,9 +259,11 @@ def read_config(path: Path) -> dict[str, Any]:
         return {}
     import yaml
 
+    from labrails.core.yamlfile import DuplicateKey, parse_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
+        data = parse_yaml(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, DuplicateKey):
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -1,4 +1,9 @@
-"""The Typer application: argument wiring only; every command calls a function of the library."""
+"""The Typer application: argument wiring only; every command calls a function of the library.
+
+``app`` is the whole CLI (tests and docs read it). ``run`` builds a smaller one holding only the module
+that defines the command being run, and ``labrails --help`` never reaches Typer (see cli/commands.py).
+Typer's rich output is off: plain click help reads the same and starts without importing rich.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,10 @@ import sys
 
 import typer
 
+from labrails.cli import commands
 from labrails.core.errors import LabrailsError
 
-app = typer.Typer(
-    name="labrails",
-    help="Guardrails for ML experiments: timestamped runs, a run registry, a journal, reviews, and hooks "
-    "that keep coding agents honest.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
+_FULL: typer.Typer | None = None
 
 
 def _version(value: bool) -> None:
@@ -27,20 +25,40 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print labrails' version and exit.")) -> None:
-    """Guardrails for ML experiments."""
+def build(modules: tuple[str, ...] = commands.MODULES) -> typer.Typer:
+    cli = typer.Typer(
+        name="labrails",
+        help=commands.HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+
+    @cli.callback()
+    def _group(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                            help="Print labrails' version and exit.")) -> None:
+        # keeps `labrails COMMAND` a group even when one command is registered
+        pass
+
+    commands.register_all(cli, modules)
+    return cli
 
 
-from labrails.cli import commands  # noqa: E402  (registers the commands on `app`)
+def __getattr__(name: str):
+    global _FULL
+    if name == "app":
+        if _FULL is None:
+            _FULL = build()
+        return _FULL
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-commands.register_all(app)
 
-
-def run() -> None:
+def run(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cli = build(commands.modules_for(argv))
     try:
-        code = app(standalone_mode=False)
+        code = cli(args=argv, prog_name="labrails", standalone_mode=False)
         if isinstance(code, int) and code:  # without standalone mode, click returns `raise typer.Exit(n)` as n
             sys.exit(code)
     except LabrailsError as err:

@@ -1,25 +1,70 @@
-"""Which command modules make up the CLI. Each module exposes ``register(app)``."""
+"""Which command modules make up the CLI, and the top-level help, without importing Typer.
+
+``labrails --help`` is printed from this table alone, and ``labrails COMMAND ...`` builds a Typer app
+holding only the module that defines COMMAND: starting Typer's stack and every command module costs
+more than Python itself, so the CLI imports only what the command it runs needs. Each module exposes
+``register(app)``; ``tests/cli/test_app.py`` checks this table against the commands they register.
+"""
 
 from __future__ import annotations
 
-import importlib
+HELP = ("Guardrails for ML experiments: timestamped runs, a run registry, a journal, reviews, and hooks "
+        "that keep coding agents honest.")
 
-import typer
+# command -> (module that registers it, one-line help); in the order `labrails --help` lists them.
+COMMANDS = {
+    "new": ("labrails.cli.experiment_cmds", "Create an experiment: JOURNAL.md, IGNORED_RUNS.md, spec.yaml, config.yaml, runs.yaml, train.py, runs/."),
+    "status": ("labrails.cli.experiment_cmds", "Show unfilled placeholders, phases and approvals, what waits for the human, and run counts."),
+    "quickstart": ("labrails.cli.experiment_cmds", "Create a digits experiment, run de-risk, review it, run full, review it, and say where to look."),
+    "runs": ("labrails.cli.run_cmds", "List runs: name, profile, status, identity, key metric, duration, review (ignored ones marked)."),
+    "review": ("labrails.cli.run_cmds", "Run the post-run checklist; writes review.md and review.json."),
+    "plot": ("labrails.cli.run_cmds", "Draw curves from the run's logs/metrics.jsonl into plots/ (refuses metrics that were not logged)."),
+    "ignore": ("labrails.cli.journal_cmds", "List a run in IGNORED_RUNS.md: left out of plots, analyses and reports, never deleted."),
+    "stability": ("labrails.cli.journal_cmds", "Record in runs.yaml whether a run is safe to trust (with commit, date, environment, metrics)."),
+    "approve": ("labrails.cli.guard_cmds", "Approve a spec checkpoint (for the human, in their own terminal; agents are blocked from it)."),
+    "init": ("labrails.cli.guard_cmds", "Install labrails' skills and hooks into DIR/.claude/ and add a labrails section to CLAUDE.md (idempotent)."),
+    "hook": ("labrails.cli.guard_cmds", "Entry point for Claude Code hooks (called by hooks/hooks.json, not by people)."),
+    "sweep": ("labrails.cli.sweep_cmds", "Run a suite of configurations x seeds, one configuration to completion before the next."),
+    "analyze": ("labrails.cli.analysis_cmds", "Group completed runs by configuration and summarise over seeds: analysis/results.csv, summary.csv, all_results.json and comparison plots, with paired significance tests and early-stop hints."),
+    "report": ("labrails.cli.analysis_cmds", "Write REPORT.md from logged data only (runs the analysis first)."),
+    "journal": ("labrails.cli.journal_cmds", "The experiment's journal (JOURNAL.md): add and read timestamped entries."),
+    "split": ("labrails.cli.split_cmd", "Make a train/val/test split file once, and check a split for leakage before trusting results."),
+    "run": ("labrails.cli.wrap_cmd", "Run any command as a labrails run: `labrails run de-risk -- python main.py`."),
+    "export": ("labrails.cli.export_cmd", "Export runs to the UI you know; exporting again updates, never duplicates."),
+    "clusters": ("labrails.cli.clusters_cmds", "Show a completed run's clusters, clustering its saved embeddings (clusters/embeddings.npz) with HDBSCAN when it has none yet; writes clusters/assignments.csv, summary.json and clusters.webp."),
+}
+MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
-MODULES = (
-    "labrails.cli.experiment_cmds",   # new, status, quickstart
-    "labrails.cli.run_cmds",          # runs, review, plot
-    "labrails.cli.journal_cmds",      # journal add/show, ignore, stability
-    "labrails.cli.guard_cmds",        # approve, init, hook
-    "labrails.cli.split_cmd",         # split make/check
-    "labrails.cli.sweep_cmds",        # sweep
-    "labrails.cli.analysis_cmds",     # analyze, report, report check
-    "labrails.cli.wrap_cmd",          # run NAME -- CMD
-    "labrails.cli.export_cmd",        # export tensorboard|mlflow|wandb
-    "labrails.cli.clusters_cmds",     # clusters
-)
+
+def modules_for(argv: list[str]) -> tuple[str, ...]:
+    """The modules a command line needs: the one defining its command, or all of them (an unknown
+    command, an option first) so Typer reports the problem as it always does."""
+    if argv and argv[0] in COMMANDS:
+        return (COMMANDS[argv[0]][0],)
+    return MODULES
 
 
-def register_all(app: typer.Typer) -> None:
-    for name in MODULES:
+def top_help(prog: str = "labrails", width: int | None = None) -> str:
+    """What `labrails --help` prints, in click's layout, from the table above."""
+    import shutil
+    import textwrap
+
+    width = width or min(max(shutil.get_terminal_size((80, 24)).columns, 40), 100)
+    names = [name for name in COMMANDS if name != "hook"]
+    pad = max(len(n) for n in names) + 2
+    lines = [f"Usage: {prog} [OPTIONS] COMMAND [ARGS]...", ""]
+    lines += textwrap.wrap(HELP, width, initial_indent="  ", subsequent_indent="  ")
+    lines += ["", "Options:", "  --help  Show this message and exit.", "", "Commands:"]
+    for name in names:
+        text = textwrap.wrap(COMMANDS[name][1], max(width - pad - 2, 20))
+        lines.append(f"  {name:<{pad}}{text[0]}")
+        lines += [" " * (pad + 2) + more for more in text[1:]]
+    lines += ["", f"Run `{prog} COMMAND --help` for a command's options."]
+    return "\n".join(lines) + "\n"
+
+
+def register_all(app, modules: tuple[str, ...] = MODULES) -> None:
+    import importlib
+
+    for name in modules:
         importlib.import_module(name).register(app)

@@ -11,6 +11,20 @@ profiles:
 A profile (and a sweep override) may only change keys the shared part already has: a typo is an error
 that names the file, the key and the keys that exist, never a silently ignored setting (nanoGPT's
 configurator does the same). ``budget_seconds`` is the one key reserved for profiles.
+
+Values are checked before anything is written (core/checks.py): a profile or override value keeps the type
+of the shared value it replaces (an int may stand where a float is expected, not the reverse), and the
+optional ``checks:`` block declares what a key must be (``fraction``, ``count``, ``positive``, a range):
+
+```yaml
+checks:
+  data.test_fraction: fraction          # a number in [0, 1]
+  optim.batch_size: count               # an integer >= 1
+  optim.lr: {type: number, min: 0, min_exclusive: true}
+```
+
+A run reads the result through :class:`ConfigView`: a plain dict, except that a key the file lacks is a
+``ConfigError`` naming config.yaml, the key and the keys that exist, not a bare ``KeyError``.
 """
 
 from __future__ import annotations
@@ -19,11 +33,13 @@ import copy
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labrails.core.errors import ConfigError
+from labrails.core.checks import CHECK, CHECK_FIX, check_values, check_types
 from labrails.core.schema import ANY, MAP, NULL, Key, Map, validate
 
 if TYPE_CHECKING:
@@ -35,6 +51,7 @@ PROFILE_KEYS = {"budget_seconds", "args"}
 ARGS = Map(Key("args", MAP, values=(str, int, float, bool, list, type(None)),
                message="'args' must map command-line options to values, e.g. `args: {--epochs: 1, --dry-run: true}`",
                fix="one option per key; true passes a bare flag, false or null leaves it out"), extra=True)
+RESERVED = ("profiles", "checks")  # the file's structure, not values a run sees
 REQUIRED_PROFILES = ("de-risk", "full")
 
 # The shared values are the experiment's own (any keys); only `profiles` has a fixed shape. Whether a
@@ -48,6 +65,8 @@ CONFIG_SCHEMA = Map(
     Key("profiles", MAP, required=True, nonempty=True, schema=PROFILES, values=PROFILE,
         message="has no 'profiles' mapping",
         fix="add `profiles:` with at least `de-risk:` (under a minute) and `full:` (the real run)"),
+    Key("checks", (MAP, NULL), values=CHECK,
+        message="`checks` must map dotted keys to rules, e.g. `optim.lr: positive`", fix=CHECK_FIX),
     extra=True,
 )
 
@@ -85,19 +104,26 @@ def load_config(path: Path, data: dict[str, Any] | None = None) -> dict[str, Any
     for name, body in profiles.items():
         if body is None:  # `full:` with nothing under it: a profile without overrides
             profiles[name] = {}
-    base = {k: v for k, v in data.items() if k != "profiles"}
+    base = shared_values(data)
     for name, body in profiles.items():
-        _check_keys(body, base, path=path, where=f"profiles.{name}", allow=PROFILE_KEYS)
+        _check_keys(body, base, path=path, where=f"profiles.{name}", allow=PROFILE_KEYS, checks=data.get("checks"))
     for body in (base, *profiles.values()):
         if "args" in body:
             validate(body, ARGS, path=path)
     return data
 
 
+def shared_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values every profile starts from: the file without ``profiles`` and ``checks``."""
+    return {k: v for k, v in data.items() if k not in RESERVED}
+
+
 def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], *, path: Path, where: str,
-                allow: set[str] | frozenset[str] = frozenset()) -> None:
+                allow: set[str] | frozenset[str] = frozenset(), checks: Mapping[str, Any] | None = None,
+                prefix: str = "") -> None:
+    """Every key of ``override`` exists in ``base`` and keeps its value's type (unless ``checks`` declares it)."""
     for key, value in override.items():
-        if key in allow and where.count(".") <= 1:
+        if key in allow and not prefix:
             continue
         if key not in base:
             known = ", ".join(sorted(str(k) for k in base)) or "(none)"
@@ -106,8 +132,10 @@ def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], *, path: P
                 path=path,
                 fix=f"known keys at this level: {known}. Add '{key}' to the shared part first, or fix the spelling",
             )
+        dotted = f"{prefix}{key}"
+        check_types(value, base[key], path=path, where=f"{where}.{key}", declared=dotted in (checks or {}))
         if isinstance(value, dict) and isinstance(base[key], dict):
-            _check_keys(value, base[key], path=path, where=f"{where}.{key}")
+            _check_keys(value, base[key], path=path, where=f"{where}.{key}", checks=checks, prefix=dotted + ".")
 
 
 def deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,14 +188,20 @@ def resolve(path: Path, profile: str, overrides: Mapping[str, Any] | None = None
             path=path,
             fix=f"use one of: {', '.join(profiles)} (or add a profile under `profiles:`)",
         )
-    base = {k: v for k, v in data.items() if k != "profiles"}
+    base = shared_values(data)
     body = dict(profiles[profile])
     budget = body.pop("budget_seconds", None)
     values = deep_merge(base, body)
+    nested: dict[str, Any] = {}
     if overrides:
+        if not isinstance(overrides, Mapping):
+            raise ConfigError(f"overrides must be a mapping of dotted keys to values, got {type(overrides).__name__}",
+                              path=path, fix='e.g. {"optim.lr": 0.01}')
         nested = dotted_to_nested(overrides)
-        _check_keys(nested, base, path=path, where="override")
+        _check_keys(nested, base, path=path, where="override", checks=data.get("checks"))
         values = deep_merge(values, nested)
+    check_values(values, data.get("checks") or {}, path=path,
+                 origin=lambda dotted: _origin(dotted, profile, body, nested))
     values["profile"] = profile
     if script is not None:
         values["script"] = script
@@ -177,6 +211,99 @@ def resolve(path: Path, profile: str, overrides: Mapping[str, Any] | None = None
         except (TypeError, ValueError):
             raise ConfigError(f"profiles.{profile}.budget_seconds must be a number of seconds", path=path) from None
     return ResolvedConfig(profile=profile, values=values, budget_seconds=budget, source=Path(path))
+
+
+def _origin(dotted: str, profile: str, body: Mapping[str, Any], nested: Mapping[str, Any]) -> str:
+    """Where a resolved value was written: an override, the profile, or the shared part."""
+    parts = dotted.split(".")
+    for source, label in ((nested, "override"), (body, f"profiles.{profile}")):
+        cursor: Any = source
+        for part in parts:
+            if not isinstance(cursor, Mapping) or part not in cursor:
+                break
+            cursor = cursor[part]
+        else:
+            return f"{label}.{dotted}"
+    return dotted
+
+
+def parse_overrides(text: str, *, source: str) -> dict[str, Any]:
+    """Overrides given as JSON text (``LABRAILS_OVERRIDES``): a mapping of dotted keys to values."""
+    import json as _json
+
+    example = '{"optim.lr": 0.01, "seed": 43}'
+    try:
+        data = _json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{source} is not valid JSON ({exc}): {text!r}", fix=f"set it to a JSON object, e.g. {example}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source} must be a JSON object of dotted keys to values, got {type(data).__name__}: {text!r}",
+                          fix=f"set it to a JSON object, e.g. {example}")
+    return data
+
+
+class MissingConfigKey(ConfigError, KeyError):
+    """A key the script reads that config.yaml lacks; still a KeyError for code that catches one."""
+
+    def __init__(self, message: str, *, key: str, fix: str, path: Path | str | None):
+        self.key = key
+        super().__init__(message, fix=fix, path=path)
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.render()
+
+
+class ConfigView(dict):
+    """A resolved config as a run reads it: a dict (JSON- and YAML-serialisable, pickled as a plain dict)
+    whose missing keys are errors naming config.yaml, the dotted key and the keys that exist."""
+
+    __slots__ = ("_source", "_where")
+
+    def __init__(self, values: Mapping[str, Any], source: Path | str | None = None, where: str = ""):
+        super().__init__()
+        self._source, self._where = source, where
+        if not where:
+            _let_yaml_dump_views()
+        for key, value in values.items():
+            dict.__setitem__(self, key, ConfigView(value, source, f"{where}{key}.") if type(value) is dict else value)
+
+    def __missing__(self, key: Any) -> Any:
+        dotted = f"{self._where}{key}"
+        level = f"under '{self._where[:-1]}'" if self._where else "at the top level"
+        known = ", ".join(str(k) for k in self if k not in ("profile", "script") or self._where) or "(none)"
+        raise MissingConfigKey(
+            f"the script reads '{dotted}', which config.yaml does not have",
+            path=self._source, key=dotted,
+            fix=f"keys {level}: {known}. Fix the spelling in the script, or add '{key}' to the shared part of config.yaml",
+        )
+
+    def __reduce__(self):  # a checkpoint stores a plain dict, loadable without labrails
+        return (dict, (_plain(self),))
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return copy.deepcopy(_plain(self), memo)
+
+
+def _let_yaml_dump_views() -> None:
+    """yaml.safe_dump(run.config) writes a mapping (PyYAML matches representers by exact type). Registered
+    when PyYAML is already loaded, as it is in a run (start_run writes config.yaml with it)."""
+    yaml = sys.modules.get("yaml")
+    if yaml is None:
+        return
+    for representer in (yaml.representer.SafeRepresenter, yaml.representer.Representer):
+        if ConfigView not in representer.yaml_representers:
+            representer.add_representer(ConfigView, lambda dumper, data: dumper.represent_dict(dict(data)))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def script_name(script: Path | str | None, experiment_root: Path | str) -> str | None:

@@ -36,22 +36,42 @@ def _git(args: list[str], cwd: Path) -> str | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
+def _git_top(cwd: Path) -> Path | None:
+    """The working tree holding ``cwd``: the nearest folder with a .git (a directory, or the file of a
+    worktree or submodule), found without spawning git."""
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
 def git_state(cwd: Path) -> dict[str, Any]:
-    """Commit, branch and uncommitted diff of the repository holding ``cwd`` (or ``available: False``)."""
-    cwd = Path(cwd)
-    # Outside any repository, skip spawning git at all (the guard calls this on every run launch).
-    if not any((folder / ".git").exists() for folder in (cwd.resolve(), *cwd.resolve().parents)):
-        top = None
-    else:
-        top = _git(["rev-parse", "--show-toplevel"], cwd)
-    if top is None:
+    """Commit, branch and uncommitted diff of the repository holding ``cwd`` (or ``available: False``).
+
+    Two git processes: ``git status --porcelain=v2 --branch`` (commit, branch, untracked files) and
+    ``git diff HEAD`` (the uncommitted changes); the guard calls this on every run launch.
+    """
+    cwd = Path(cwd).resolve()
+    top_dir = _git_top(cwd)  # outside any repository, skip spawning git at all
+    status = _git(["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=all", "--", ".", *_NOT_CODE],
+                  cwd) if top_dir is not None else None
+    if status is None:
         return {"available": False, "commit": None, "short": "nogit", "dirty": False, "diff": "", "diff_sha256": None}
-    commit = (_git(["rev-parse", "HEAD"], cwd) or "").strip() or None
-    branch = (_git(["rev-parse", "--abbrev-ref", "HEAD"], cwd) or "").strip() or None
-    diff = _git(["diff", "HEAD", "--binary", "--", ".", *_NOT_CODE], Path(top.strip())) if commit else None
+    commit = branch = None
+    listed: list[str] = []
+    for entry in status.split("\0"):
+        if entry.startswith("# branch.oid "):
+            oid = entry[len("# branch.oid "):].strip()
+            commit = None if oid == "(initial)" else oid
+        elif entry.startswith("# branch.head "):
+            head = entry[len("# branch.head "):].strip()
+            branch = "HEAD" if head == "(detached)" else head
+        elif entry.startswith("? "):
+            listed.append(os.path.relpath(top_dir / entry[2:], cwd))  # paths come relative to the top
+    top = str(top_dir)
+    diff = _git(["diff", "HEAD", "--binary", "--", ".", *_NOT_CODE], top_dir) if commit else None
     if diff is None:
         diff = ""
-    listed = (_git(["ls-files", "--others", "--exclude-standard", "--", ".", *_NOT_CODE], cwd) or "").splitlines()
     untracked = [rel for rel in listed if rel.endswith(CODE_SUFFIXES)]  # split.json or data files are not code
     # A new, uncommitted script is code too: its content joins the diff hash, so it gets its own identity.
     digest = hashlib.sha256(diff.encode())
@@ -65,7 +85,7 @@ def git_state(cwd: Path) -> dict[str, Any]:
     dirty = bool(diff or untracked)
     return {
         "available": True,
-        "toplevel": top.strip(),
+        "toplevel": top,
         "commit": commit,
         "short": commit[:7] if commit else "nocommit",
         "branch": branch,

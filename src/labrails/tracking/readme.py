@@ -21,20 +21,26 @@ def _settings_lines(config: dict[str, Any]) -> list[str]:
     return lines
 
 
-def write_run_readme(run) -> Path:
-    """Called by Run at the end; also usable on any run directory via ``render_run_readme``."""
-    return render_run_readme(run.dir, spec=run.spec)
+def write_run_readme(run, metrics: dict | None = None) -> Path:
+    """Called by Run at the end with what it holds in memory; ``render_run_readme`` works on any run directory."""
+    return render_run_readme(run.dir, spec=run.spec, info=run.info, config=run.config, metrics=metrics)
 
 
-def render_run_readme(run_dir: Path, *, purpose: str | None = None, meanings: dict | None = None, spec=None) -> Path:
+def render_run_readme(run_dir: Path, *, purpose: str | None = None, meanings: dict | None = None, spec=None,
+                      info: dict | None = None, config: dict | None = None, metrics: dict | None = None) -> Path:
+    """README.txt from the run's files; a finishing run passes ``info``, ``config`` and ``metrics`` so
+    they are not read (and config.yaml not parsed) back from disk."""
     run_dir = Path(run_dir)
-    info = read_json(run_dir / "run.json")
+    info = info if info is not None else read_json(run_dir / "run.json")
     data = read_json(run_dir / "data.json") if (run_dir / "data.json").is_file() else None
-    metrics = read_json(run_dir / "metrics.json") if (run_dir / "metrics.json").is_file() else {}
+    if metrics is None:
+        metrics = read_json(run_dir / "metrics.json") if (run_dir / "metrics.json").is_file() else {}
     git = read_json(run_dir / "git.json") if (run_dir / "git.json").is_file() else {}
-    import yaml
+    if config is None:
+        from labrails.core.yamlfile import parse_yaml
 
-    config = yaml.safe_load((run_dir / "config.yaml").read_text()) if (run_dir / "config.yaml").is_file() else {}
+        path = run_dir / "config.yaml"
+        config = (parse_yaml(path.read_text(encoding="utf-8")) if path.is_file() else None) or {}
     meanings = {**(info.get("metric_meanings") or {}), **(meanings or {})}
     if spec is not None:
         primary = spec.primary_metric

@@ -62,7 +62,7 @@ class Run:
     """A live run. Use it as a context manager, or call ``finish()`` / ``fail()`` yourself."""
 
     def __init__(self, experiment: Experiment, directory: Path, info: dict[str, Any], config: dict[str, Any],
-                 spec: Any | None):
+                 spec: Any | None, *, t0: float | None = None):
         self.experiment = experiment
         self.dir = directory
         self.info = info
@@ -74,7 +74,8 @@ class Run:
         self.logs, self.plots, self.checkpoints, self.data = (directory / d for d in SUBDIRS)
         self.resume_from: Path | None = None
         self.descriptions: dict[str, dict[str, str]] = {}
-        self._t0 = time.monotonic()
+        self._t0 = time.monotonic() if t0 is None else t0  # the budget counts from start_run, not interpreter start
+        self.exit_on_error = False  # set by start_run_or_exit: a labrails error ends the script with exit 2
         self._metrics = MetricsWriter(self.logs / "metrics.jsonl", started=time.time())
         self._progress: Progress | None = None
         self._finished = False
@@ -296,7 +297,12 @@ class Run:
         def readme_step() -> None:
             from labrails.tracking.readme import write_run_readme
 
-            write_run_readme(self)
+            write_run_readme(self, metrics=metrics)
+
+        def summary_step() -> None:
+            from labrails.core.summary import write_summary
+
+            write_summary(self.dir, self.info, metrics=metrics, config=self.config)
 
         steps: list[tuple[str, Any]] = []
         if not gone:
@@ -304,6 +310,8 @@ class Run:
                       ("the metrics log", self._metrics.close),
                       ("run.json", self._write_info)]
         steps.append(("the registry row", lambda: Registry(self.experiment.state).update(self.name, **registry_row(self.info))))
+        if not gone:
+            steps.append(("summary.json", summary_step))  # a cache for analysis: the files above stay the record
         if readme and not gone:
             steps.append(("README.txt", readme_step))  # documentation: its failure must not lose the outcome above
         for what, step in steps:
@@ -353,6 +361,9 @@ class Run:
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is not None:
             self.fail(exc)
+            if self.exit_on_error and isinstance(exc, LabrailsError):
+                print(f"error: {exc.render()}", file=sys.stderr)
+                raise SystemExit(exc.exit_code) from None
             return False
         self.finish(None if self._finished else {})
         return False
@@ -403,6 +414,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
     Raises RunAlreadyCompleted when an identical run already completed (unless ``force``).
     ``args``: the arguments of a wrapped command (``labrails run``), part of the identity.
     """
+    t0 = time.monotonic()
     if script is None and sys.argv and sys.argv[0].endswith(".py"):
         script = sys.argv[0]
     script = Path(script).resolve() if script else None
@@ -411,21 +423,19 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         descriptive, notes = sanitize(name)
     except NameProblem as exc:
         raise LabrailsError(str(exc), fix="pass a short descriptive name such as 'de-risk' or 'full'") from None
-    profiles = config_mod.profiles_of(exp.config_path)
-    chosen = resolve_profile(descriptive, profile, profiles, exp.config_path)
+    data = config_mod.load_config(exp.config_path)  # parsed once for the whole start
+    chosen = resolve_profile(descriptive, profile, list(data["profiles"]), exp.config_path)
 
     all_overrides: dict[str, Any] = {}
     env_overrides = os.environ.get(OVERRIDES_ENV)
     if env_overrides:
-        try:
-            all_overrides.update(json.loads(env_overrides))
-        except json.JSONDecodeError as exc:
-            raise LabrailsError(f"{OVERRIDES_ENV} is not valid JSON ({exc})", fix='e.g. {"optim.lr": 0.01}') from None
+        all_overrides.update(config_mod.parse_overrides(env_overrides, source=OVERRIDES_ENV))
     all_overrides.update(overrides or {})
     from labrails.core.overrides import check_overrides
 
     all_overrides = check_overrides(exp.config_path, all_overrides, source=OVERRIDES_ENV if env_overrides else "--set")
-    resolved = config_mod.resolve(exp.config_path, chosen, all_overrides, script=config_mod.script_name(script, exp.root))
+    resolved = config_mod.resolve(exp.config_path, chosen, all_overrides, data=data,
+                                  script=config_mod.script_name(script, exp.root))
 
     spec = None
     if exp.spec_path.is_file():
@@ -445,6 +455,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
     )
     if args:
         info["command_args"] = list(args)
+    info["startup_s"] = startup_seconds(t0)
 
     registry = Registry(exp.state)
     run_path = _claim(registry, exp, descriptive, info, force=force)
@@ -465,7 +476,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         write_json(run_path / "git.json", git, make_parents=False)
         if diff:
             write_atomic(run_path / "diff.patch", diff, make_parents=False)
-        run = Run(exp, run_path, info, resolved.values, spec)
+        run = Run(exp, run_path, info, config_mod.ConfigView(resolved.values, exp.config_path), spec, t0=t0)
     except BaseException as exc:
         # The directory is claimed and registered: record why it stopped instead of leaving it half-written.
         raise _abandon_start(registry, run_path, info, exc) from None
@@ -530,6 +541,24 @@ def _abandon_start(registry: Registry, run_path: Path, info: dict[str, Any], exc
         except Exception:
             pass
     return exc
+
+
+def startup_seconds(now_monotonic: float) -> float | None:
+    """Seconds from the interpreter's start to ``now_monotonic`` (imports, data loading before start_run),
+    reported beside the budgeted time; None where the process start time cannot be read (not Linux)."""
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        ticks = int(fields[19])  # field 22, starttime, counted after the ")" that closes the command name
+        hz = os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime", "rb") as fh:
+            uptime = float(fh.read().split()[0])
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    # /proc/uptime and time.monotonic() both count from boot on Linux (CLOCK_BOOTTIME vs CLOCK_MONOTONIC
+    # differ only by suspended time); take the age of the process now and subtract the time since t0.
+    age = uptime - ticks / hz
+    return round(max(0.0, age - (time.monotonic() - now_monotonic)), 2)
 
 
 def _claim_dir(runs_dir: Path, descriptive: str) -> Path:

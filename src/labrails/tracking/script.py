@@ -25,11 +25,24 @@ def start_run_or_exit(name: str, *, profile: str | None = None, force: bool = Fa
     try:
         from labrails.core.overrides import parse_set
 
-        return start_run(name, experiment=experiment, profile=profile, force=force, script=script,
-                         overrides=parse_set(overrides))
+        run = start_run(name, experiment=experiment, profile=profile, force=force, script=script,
+                        overrides=parse_set(overrides))
     except RunAlreadyCompleted as done:
+        done.fix = (f"read that run's README.txt and metrics.json; to repeat it on purpose, run the same command with "
+                    f"--force: {_again_with_force()}")
         print(done.render())
         raise SystemExit(0) from None
     except LabrailsError as err:
         print(f"error: {err.render()}")
         raise SystemExit(2) from None
+    run.exit_on_error = True  # e.g. a config key the script reads that config.yaml lacks: exit 2, no traceback
+    return run
+
+
+def _again_with_force() -> str:
+    """The command line that launched this script, with --force added (the scaffolds' flag for it)."""
+    import shlex
+    import sys
+
+    args = [a for a in sys.argv[1:] if a != "--force"]
+    return shlex.join(["python", sys.argv[0] if sys.argv else "train.py", *args, "--force"])

@@ -77,9 +77,15 @@ def _counts(ctx: Context) -> list[Finding]:
 @check("budget")
 def _budget(ctx: Context) -> list[Finding]:
     budget, took = ctx.info.get("budget_seconds"), ctx.info.get("duration_s")
+    startup = ctx.info.get("startup_s")  # interpreter start to start_run: not part of the budget
+    before = f" (plus {startup:.0f} s of start-up before start_run, not counted)" if startup else ""
     if budget and took and took > budget:
         sev = "blocker" if ctx.info.get("profile") == "de-risk" else "warning"
-        return [Finding("budget", sev, f"took {took:.0f} s, over the profile's budget of {budget:.0f} s: shrink the profile", "run.json")]
+        return [Finding("budget", sev, f"took {took:.0f} s from start_run to finish{before}, over the profile's budget "
+                        f"of {budget:.0f} s: shrink the profile", "run.json")]
+    if budget and startup and took is not None and startup > budget:
+        return [Finding("budget", "note", f"start-up before start_run took {startup:.0f} s (imports, data loading), "
+                        f"longer than the run's budget of {budget:.0f} s; the run itself took {took:.0f} s", "run.json")]
     return []
 
 

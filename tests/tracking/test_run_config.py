@@ -1,0 +1,91 @@
+"""What a run is started with: values checked before anything is written, the config it reads, the
+time its budget counts, and how to repeat a completed run on purpose."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from labrails.core.fsutil import read_json
+from labrails.core.summary import read_summary
+
+READS_A_MISSING_KEY = '''
+import sys
+import labrails
+
+run = labrails.start_run_or_exit(sys.argv[1], script=__file__)
+with run:
+    lr = run.config["optim"]["lrr"]
+    run.finish({"lr": lr})
+'''
+FINISHES = '''
+import sys
+import labrails
+
+run = labrails.start_run_or_exit(sys.argv[1], force="--force" in sys.argv, script=__file__)
+with run:
+    run.finish({"test_accuracy": 0.9})
+'''
+
+
+def _nothing_written(exp) -> bool:
+    return exp.run_dirs() == [] and not (exp.runs_dir.exists() and any(exp.runs_dir.iterdir()))
+
+
+@pytest.mark.parametrize("edit, env, key", [
+    (("lr: 0.003", "lr: fast"), None, "optim.lr"),
+    (("batch_size: 64", "batch_size: 0"), None, "optim.batch_size"),
+    (("train: {max_epochs: 4, patience: 2}", "train: {max_epochs: -3, patience: 2}"), None,
+     "profiles.de-risk.train.max_epochs"),
+    (("test_fraction: 0.30", "test_fraction: 1.5"), None, "data.test_fraction"),
+    (("seed: 42", "seed: 42\nseed: 43"), None, "key 'seed' is written twice"),
+    (None, {"LABRAILS_OVERRIDES": json.dumps({"model.hidden": 12.5})}, "override.model.hidden"),
+    (None, {"LABRAILS_OVERRIDES": "[1,2]"}, "LABRAILS_OVERRIDES must be a JSON object"),
+])
+def test_a_bad_value_exits_2_naming_the_key_and_leaves_no_run_directory(experiment, run_in, edit, env, key):
+    if edit:
+        text = experiment.config_path.read_text()
+        assert edit[0] in text
+        experiment.config_path.write_text(text.replace(*edit))
+    proc = run_in(experiment, "tiny_run.py", "de-risk", env=env, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert key in proc.stderr and "fix:" in proc.stderr and "Traceback" not in proc.stderr
+    assert _nothing_written(experiment)
+
+
+def test_a_key_the_script_reads_but_config_yaml_lacks_is_a_labrails_error(experiment, run_in):
+    (experiment.root / "reads_lrr.py").write_text(READS_A_MISSING_KEY)
+    proc = run_in(experiment, "reads_lrr.py", "de-risk", check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "config.yaml" in proc.stderr and "'optim.lrr'" in proc.stderr and "keys under 'optim': lr," in proc.stderr
+    (run,) = experiment.run_dirs()  # the directory existed before the script read the key: failed, with the reason
+    info = read_json(run / "run.json")
+    assert info["status"] == "failed" and info["error"]["type"] == "MissingConfigKey" and "optim.lrr" in info["error"]["message"]
+
+
+def test_the_budget_counts_from_start_run_and_start_up_is_reported_apart(experiment, run_in):
+    (experiment.root / "finishes.py").write_text("import time\ntime.sleep(1.0)  # start-up: imports, data loading\n" + FINISHES)
+    run_in(experiment, "finishes.py", "de-risk")
+    info = read_json(experiment.run_dirs()[0] / "run.json")
+    assert info["startup_s"] >= 1.0 and info["duration_s"] < 1.0
+
+
+def test_a_refused_rerun_says_how_to_repeat_it_on_purpose(experiment, run_in):
+    (experiment.root / "finishes.py").write_text(FINISHES)
+    run_in(experiment, "finishes.py", "de-risk")
+    again = run_in(experiment, "finishes.py", "de-risk")
+    assert "already completed" in again.stdout and "finishes.py de-risk --force" in again.stdout
+    run_in(experiment, "finishes.py", "de-risk", "--force")
+    assert len(experiment.run_dirs()) == 2
+
+
+def test_a_finished_run_leaves_a_summary_true_to_its_files(experiment, run_in):
+    run_in(experiment, "tiny_run.py", "de-risk")
+    run = experiment.run_dirs()[0]
+    summary = read_summary(run)
+    assert summary["info"] == read_json(run / "run.json") and summary["metrics"] == read_json(run / "metrics.json")
+    assert summary["config"]["optim"]["lr"] == 0.003 and summary["data"]["source"] == "sklearn.datasets.load_wine"
+    metrics = read_json(run / "metrics.json")
+    (run / "metrics.json").write_text(json.dumps({**metrics, "test_accuracy": 0.5}))
+    assert read_summary(run) is None  # an edited run is read from its own files again
