@@ -27,11 +27,11 @@ COMMANDS = {
     "sweep": ("labrails.cli.sweep_cmds", "Run a suite of configurations x seeds, one configuration to completion before the next."),
     "analyze": ("labrails.cli.analysis_cmds", "Group completed runs by configuration and summarise over seeds: analysis/results.csv, summary.csv, all_results.json and comparison plots, with paired significance tests and early-stop hints."),
     "report": ("labrails.cli.analysis_cmds", "Write REPORT.md from logged data only (runs the analysis first)."),
-    "journal": ("labrails.cli.journal_cmds", "The experiment's journal (JOURNAL.md): add and read timestamped entries."),
-    "split": ("labrails.cli.split_cmd", "Make a train/val/test split file once, and check a split for leakage before trusting results."),
     "run": ("labrails.cli.wrap_cmd", "Run any command as a labrails run: `labrails run de-risk -- python main.py`."),
     "export": ("labrails.cli.export_cmd", "Export runs to the UI you know; exporting again updates, never duplicates."),
     "clusters": ("labrails.cli.clusters_cmds", "Show a completed run's clusters, clustering its saved embeddings (clusters/embeddings.npz) with HDBSCAN when it has none yet; writes clusters/assignments.csv, summary.json and clusters.webp."),
+    "journal": ("labrails.cli.journal_cmds", "The experiment's journal (JOURNAL.md): add and read timestamped entries."),
+    "split": ("labrails.cli.split_cmd", "Make a train/val/test split file once, and check a split for leakage before trusting results."),
 }
 MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
