@@ -11,6 +11,7 @@ MODULES = (
     "labrails.cli.run_cmds",          # runs, review, plot
     "labrails.cli.journal_cmds",      # journal add/show, ignore, stability
     "labrails.cli.guard_cmds",        # approve, init, hook
+    "labrails.cli.data_cmds",         # data show/pin
     "labrails.cli.split_cmd",         # split make/check
     "labrails.cli.sweep_cmds",        # sweep
     "labrails.cli.analysis_cmds",     # analyze, report, report check
