@@ -2,8 +2,8 @@
 
 - ``data``: synthetic data outside the profiles the spec allows it in; a run that must use the real data
   but recorded none, recorded data other than the pinned data (or than the de-risk run that vouched for
-  it), or read pinned files that changed after the pin: blockers. Files written after the pin with the
-  pinned content, and a full run in an experiment whose data was never pinned: warnings.
+  it), or read pinned files that changed after the pin: blockers. Files written after the pin: warnings;
+  a full run in an experiment whose data was never pinned: a note (`labrails status` says it too).
 - ``tampering``: approvals, checkpoint records, the data pin or registry verdicts whose signatures do not
   hold count as absent; the review names each file, as a blocker, so nobody reads a number built on them.
 """
@@ -51,7 +51,7 @@ def _data(ctx: Context) -> list[Finding]:
     for line in data.get("after_pin") or []:
         out.append(Finding("data", "warning", f"a data file was written after the pin: {line}", "data.json"))
     if real and not pin and ctx.experiment_root is not None:
-        out.append(Finding("data", "warning", "the experiment's data is not pinned yet: the human checks it with "
+        out.append(Finding("data", "note", "the experiment's data is not pinned yet: the human checks it with "
                            "`labrails data show` and pins it with `labrails data pin`", "data.json"))
     return out
 
