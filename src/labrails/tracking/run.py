@@ -69,6 +69,7 @@ class Run:
         self._progress: Progress | None = None
         self._finished = False
         self._data_recorded = self._data_checked = False
+        self._data_problem: str | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._sink_ids: list[int] = []
@@ -182,7 +183,7 @@ class Run:
         write_json(self.dir / "data.json", record)
         self.info["synthetic_data"] = is_synthetic
         self.info["data_fingerprint"] = fp
-        self._data_recorded = True
+        self._data_recorded = problem is None
         self._write_info()
         self.log.info(f"data: {source} | rows {dict(rows or {})} | fingerprint {fp} | synthetic={is_synthetic}")
         allowed = self.spec.synthetic_allowed_in if self.spec is not None else ("de-risk",)
@@ -208,13 +209,17 @@ class Run:
 
         refusal = Refusal("data-pin", reason, "load the pinned dataset through run.record_data before training; if the data "
                           "legitimately changed, the human re-pins it (`labrails data show`, `labrails data pin`)")
-        record_refusal(self.experiment.state, refusal, script=self.info.get("script"), profile=self.profile, name=self.name)
+        if self._data_problem is None:
+            record_refusal(self.experiment.state, refusal, script=self.info.get("script"), profile=self.profile, name=self.name)
+        self._data_problem = reason  # sticky: catching the error does not let the run train or complete
         raise LabrailsError(f"[data-pin] {reason}", path=self.dir / "data.json", fix=refusal.fix)
 
     def _check_data_once(self) -> None:
         """At the first logged step: a run that must use the real data has recorded it (cheap, once)."""
-        self._data_checked = True
+        if self._data_problem is not None:
+            self._data_refused(self._data_problem)
         if self._data_recorded or not _needs_real_data(self):
+            self._data_checked = True
             return
         self._data_refused(f"this {self.profile} run logged a training step before recording its data "
                            "(call run.record_data with what was loaded, or labrails.load_dataset)")
@@ -226,6 +231,9 @@ class Run:
     # ---------------------------------------------------------------- outcome
     def finish(self, metrics: Mapping[str, Any] | None = None) -> None:
         """Record final metrics and mark the run completed."""
+        if self._data_problem is not None:  # its data was refused: it never completes
+            self.fail(LabrailsError(f"[data-pin] {self._data_problem}", path=self.dir / "data.json"))
+            return
         with self._lock:
             if self._finished:
                 return
