@@ -26,7 +26,7 @@ import re
 
 from labrails.core.expview import ExperimentView, find_experiment_root
 from labrails.core.identity import run_identity
-from labrails.core.policy import DERISK, derisk_blocker, pending_checkpoints
+from labrails.core.policy import DERISK, checkpoint_blocker, derisk_blocker
 from labrails.guard.runs import launch_text, option_value, resolve_path
 from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN, SPEC_MARKER, STATE_DIR, STATE_MARKERS
 
@@ -159,15 +159,9 @@ def checkpoint_pending(run: RunLaunch, _: Request) -> str | None:
     spec = run.exp.spec
     if spec is None or not spec.phases:
         return None
-    phase = spec.phase_of(launch_text(run))
-    if phase is None:
-        return None
-    pending = pending_checkpoints(spec, phase, run.exp.approvals())
-    if pending:
-        return (f"'{launch_text(run)}' belongs to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' "
-                "is not approved yet. Stop here and show the human what they need to review (the diff of data and evaluation code, "
-                f"the data declaration, the review); they approve with `labrails approve {pending[0]}` in their own terminal.")
-    return None
+    if run.profile is None and spec.phase_of(launch_text(run)) is None:
+        return None  # a helper script (no profile) that no phase names is not a run
+    return checkpoint_blocker(spec, run.exp.approvals(), launch_text(run), run.profile)
 
 
 def _synthetic_allowed(run: RunLaunch) -> bool:
