@@ -26,7 +26,7 @@ import re
 
 from labrails.core.expview import ExperimentView, find_experiment_root
 from labrails.core.identity import run_identity
-from labrails.core.policy import DERISK, checkpoint_blocker, derisk_blocker
+from labrails.core.policy import DERISK, checkpoint_blocker, derisk_blocker, synthetic_in_config
 from labrails.guard.runs import launch_text, option_value, resolve_path
 from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN, SPEC_MARKER, STATE_DIR, STATE_MARKERS
 
@@ -196,24 +196,9 @@ def synthetic_config(run: RunLaunch, _: Request) -> str | None:
 
         base = {k: v for k, v in data.items() if k != "profiles"}
         resolved = deep_merge(base, (data.get("profiles") or {}).get(run.profile) or {})
-        hit = _synthetic_in_config(resolved)
+        hit = synthetic_in_config(resolved)
         if hit:
             return f"config.yaml makes the '{run.profile}' profile use synthetic data ({hit}). {_REAL_DATA_FIX}"
-    return None
-
-
-def _synthetic_in_config(values, prefix: str = "") -> str | None:
-    if isinstance(values, dict):
-        for key, value in values.items():
-            where = f"{prefix}.{key}" if prefix else str(key)
-            k = str(key).lower()
-            if k in ("synthetic", "use_synthetic", "synthetic_data", "fake_data", "dummy_data") and value is True:
-                return f"{where}: true"
-            if k in ("dataset", "source", "data_source", "kind", "type") and isinstance(value, str) and SYNTHETIC_VALUES.match(value):
-                return f"{where}: {value}"
-            found = _synthetic_in_config(value, where)
-            if found:
-                return found
     return None
 
 
