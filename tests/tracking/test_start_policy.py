@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -28,8 +29,9 @@ LAUNCHES = {
 @pytest.mark.parametrize("how", list(LAUNCHES))
 def test_a_full_run_without_derisk_is_refused_however_it_is_launched(experiment, how):
     (experiment.root / "run_full.sh").write_text("#!/bin/sh\npython tiny_run.py full\n")
-    proc = subprocess.run(LAUNCHES[how], cwd=experiment.root, capture_output=True, text=True,
-                          env={**__import__("os").environ, "PATH": f"{__import__('os').path.dirname(sys.executable)}:/usr/bin:/bin"})
+    path = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"  # `python` is this interpreter
+    proc = subprocess.run(LAUNCHES[how], cwd=experiment.root, capture_output=True, text=True, check=False,
+                          env={**os.environ, "PATH": path})
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "[derisk-first]" in proc.stderr and "de-risk" in proc.stderr
     assert experiment.run_dirs() == [], "a refused start writes no run directory"
