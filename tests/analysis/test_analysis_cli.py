@@ -18,7 +18,7 @@ def test_analyze_prints_the_table_and_writes_the_files(swept, monkeypatch):
     monkeypatch.chdir(swept.root / "runs")  # anywhere inside the experiment
     result = cli("analyze")
     assert result.exit_code == 0, result.output
-    assert "wine-mlp: 9 completed run(s) in 3 configuration(s); left out 0 (none)" in result.output
+    assert "wine-mlp: 9 completed run(s) in 3 configuration(s); left out 1 (1 ignored)" in result.output
     assert "  test_accuracy: 0.9300 ± 0.0361 (n=3)" in result.output
     assert "significance (paired by seed):" in result.output and "hints:" in result.output
     for name in ("results.csv", "summary.csv", "all_results.json", "plots/test_accuracy.webp"):

@@ -12,6 +12,7 @@ from labrails.analysis.analyze import analyze, format_analysis
 from labrails.core.errors import LabrailsError
 from labrails.core.journal import ignore_run
 from labrails.core.naming import descriptive_part
+from testing.scripted_runs import open_gate
 
 
 def read_csv(path):
@@ -104,7 +105,7 @@ def test_profile_and_metric_options(swept):
     with pytest.raises(LabrailsError, match="no included run logged 'val_f1'") as err:
         analyze(swept, metric="val_f1")
     assert "test_accuracy" in err.value.fix
-    with pytest.raises(LabrailsError, match="none of the 9 runs can be analyzed .*9 of another profile"):
+    with pytest.raises(LabrailsError, match=r"none of the 10 runs can be analyzed \(1 ignored, 9 of another profile\)"):
         analyze(swept, profile="de-risk")
 
 
@@ -126,14 +127,14 @@ def test_ignored_failed_crashed_running_and_metricless_runs_are_left_out_and_cou
 
     counts = a.runset.counts()
     assert (counts["included"], counts["ignored"], counts["failed"], counts["crashed"], counts["running"],
-            counts["no_metrics"]) == (2, 1, 1, 1, 1, 1)
+            counts["no_metrics"]) == (2, 2, 1, 1, 1, 1)  # ignored: seed3, and the de-risk run that opened the gate
     assert a.summaries["full-base"]["test_accuracy"].mean == pytest.approx(0.92)
     reasons = {descriptive_part(e.name): (e.category, e.reason) for e in a.runset.excluded}
     assert reasons["full-base-seed3"] == ("ignored", "listed in IGNORED_RUNS.md: loader served one class only")
     assert reasons["full-base-seed4"] == ("failed", "RuntimeError: loss exploded at step 2")
     assert reasons["full-base-seed5"][0] == "no_metrics" and "no metrics.json" in reasons["full-base-seed5"][1]
     text = format_analysis(a)
-    assert "left out 5 (1 ignored, 1 failed, 1 crashed, 1 still running, 1 without metrics.json)" in text
+    assert "left out 6 (2 ignored, 1 failed, 1 crashed, 1 still running, 1 without metrics.json)" in text
     excluded = json.loads((experiment.root / "analysis" / "all_results.json").read_text())["excluded"]
     assert {e["category"] for e in excluded} == {"ignored", "failed", "crashed", "running", "no_metrics"}
 
@@ -143,7 +144,7 @@ def test_an_experiment_without_completed_runs_says_what_to_run(experiment, launc
         analyze(experiment)
     assert "uv run train.py full" in err.value.fix
     launch_run(experiment, "full-base-seed1", {}, check=False, FAIL="out of memory")
-    with pytest.raises(LabrailsError, match=r"none of the 1 runs can be analyzed \(1 failed\)"):
+    with pytest.raises(LabrailsError, match=r"none of the 2 runs can be analyzed \(1 ignored, 1 failed\)"):
         analyze(experiment)
 
 
@@ -151,6 +152,8 @@ def test_hand_launched_runs_without_overrides_group_by_name(experiment, launch_r
     # No sweep: the seed lives in config.yaml, and the configuration is the name without -seedN.
     for seed in (42, 43):
         experiment.config_path.write_text(experiment.config_path.read_text().replace(f"seed: {seed - 1}", f"seed: {seed}"))
+        if seed > 42:
+            open_gate(experiment)  # config.yaml changed: the earlier de-risk run no longer vouches
         launch_run(experiment, f"full-seed{seed}", {"test_accuracy": 0.9 + seed / 1000})
     a = analyze(experiment)
     assert list(a.configurations) == ["full"]

@@ -3,7 +3,8 @@
 Each state is what the scaffold's ``train.py`` would leave behind: ``labrails new`` writes config.yaml, spec.yaml
 and train.py; a run is written through ``labrails.start_run`` and ``finish``/``fail`` (so its run.json and
 registry row carry the identity, code version and config hash the guard recomputes), and a run that the
-scaffold reviews gets its review.json from ``labrails.review``. Approvals go through the approvals API.
+scaffold reviews gets its review.json from ``labrails.review``. Approvals are typed by a person at a terminal
+(``labrails approve`` in a pseudo-terminal), as only the human may approve.
 test_corpus.py keeps one slow test that builds the de-risk state by real training and checks it opens the
 full launch the same way.
 
@@ -16,9 +17,8 @@ import shutil
 from typing import TYPE_CHECKING
 
 import labrails
-from labrails.core.approvals import approve
-from labrails.core.spec import load_spec
 from labrails.review import review_run
+from testing.human import approve_at_terminal
 from testing.reviews import assert_review_passed
 from testing.runs import record_run
 
@@ -72,8 +72,7 @@ def build_checkpoint_pending(root: Path) -> None:
 def build_checkpoint_approved(root: Path) -> None:
     exp = new_digits_experiment(root, derisk_checkpoint=True)
     derisk_passed(exp)
-    spec = load_spec(exp / "spec.yaml")
-    approve(exp / ".labrails", "de-risk", spec.sha256, known_phases=[p.name for p in spec.phases], by="reviewer")
+    approve_at_terminal(exp, "de-risk")
 
 
 def build_no_experiment(root: Path) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import labrails
 from labrails.review import review_run
+from testing.runs import derisked_on
 from testing.paths import REPO, SCAFFOLD
 
 TEMPLATE = "wine-v1"
@@ -32,6 +33,9 @@ def new_lab(path, expected_range=(0.9, 0.99)):
 def reviewed_run(exp, *, source, data, rows, metrics, task="classification", split_file=None, at_root=None, **predictions):
     """A completed 'full' run that saved ``predictions`` (under eval/, or ``at_root``: a table written with
     write_drilldown into the run directory itself), reviewed. Returns the review with the run's directory."""
+    # The gate every full run passes: a sound de-risk run on the same data, reviewed.
+    derisked_on(exp, {"source": source, "fingerprint_of": data, "rows": rows},
+                metrics={"test_accuracy": 0.93, "n_test": rows.get("test")})
     with labrails.start_run("full", experiment=exp.root, script=exp.root / "train.py", force=True) as run:
         run.record_data(source=source, fingerprint_of=data, rows=rows, split_file=split_file)
         if at_root is not None:

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import labrails
+from testing.reviews import assert_review_passed
 from labrails.cli.app import app
 
 from review_runs import REPO, diabetes_run, findings, only, reviewed_run, wine_split
@@ -169,8 +170,11 @@ def test_an_overfitted_cubic_model_scatters_outliers_over_every_group(lab, diabe
 
 # --------------------------------------------------------------------------- too good to trust
 @pytest.fixture
-def tiny(modest_lab):
+def tiny(modest_lab, run_in):
+    """modest_lab with the tiny script and a de-risk run of it that passed its review (so full runs may start)."""
     shutil.copy(REPO / "tests" / "fixtures" / "tiny_run.py", modest_lab.root / "tiny_run.py")
+    run_in(modest_lab, "tiny_run.py", "de-risk")
+    assert_review_passed(modest_lab.run_dirs()[-1])
     return modest_lab
 
 

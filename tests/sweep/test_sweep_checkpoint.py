@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from labrails.core.approvals import approve
-from labrails.core.spec import load_spec
 from labrails.sweep import plan_sweep
+from testing.human import approve_at_terminal
 
 
 def require_derisk_approval(experiment):
@@ -18,6 +17,5 @@ def test_a_sweep_waits_for_an_unapproved_checkpoint(derisked, write_suite):
     require_derisk_approval(derisked)
     plan = plan_sweep(write_suite())
     assert plan.blocker and "not approved" in plan.blocker and "labrails approve de-risk" in plan.blocker
-    spec = load_spec(derisked.spec_path)
-    approve(derisked.state, "de-risk", spec.sha256, known_phases=[p.name for p in spec.phases], by="reviewer")
+    approve_at_terminal(derisked.root, "de-risk")
     assert plan_sweep(write_suite()).blocker is None

@@ -45,7 +45,8 @@ def test_seeds_come_from_the_suite_unless_given(experiment, write_suite):
     assert plan_sweep(suite, seeds=["7,8", 9]).seeds == (7, 8, 9)
 
 
-def test_the_planned_identity_is_the_one_the_run_records(experiment, write_suite, run_in):
+def test_the_planned_identity_is_the_one_the_run_records(derisked, write_suite, run_in):
+    experiment = derisked
     plan = plan_sweep(write_suite())
     job = plan.jobs[0]
     run_in(experiment, "tiny_run.py", job.run_name, env={"LABRAILS_OVERRIDES": json.dumps(job.overrides)})

@@ -60,3 +60,14 @@ def run_named(exp: Experiment, descriptive: str) -> Path:
 def runs_named(exp: Experiment, run_name: str) -> list[Path]:
     """Every run directory whose name ends with ``-run_name``."""
     return [d for d in exp.run_dirs() if d.name.endswith("-" + run_name)]
+
+
+def derisked_on(exp: Experiment | Path, data: Mapping[str, Any] = WINE_DATA, *, script: str = "train.py",
+                metrics: Mapping[str, Any] = TINY_METRICS) -> Path:
+    """A de-risk run of ``script`` on ``data`` that completed and passed its review: what a full run on the same
+    code, config and data needs before it may start. Returns its directory."""
+    from testing.reviews import assert_review_passed
+
+    run_dir = record_run(exp, "de-risk", script=script, data=data, metrics=metrics, force=True)
+    assert_review_passed(run_dir)
+    return run_dir

@@ -18,6 +18,8 @@ from testing.commands import quiet_env, run_script
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from pathlib import Path
+
     from labrails.core.experiment import Experiment
 
 SCRIPT = '''
@@ -51,8 +53,24 @@ SEEDS = (1, 2, 3)
 
 
 def _write_script(exp: Experiment) -> None:
+    """Write the script once and open the gate for its full runs (see :func:`open_gate`)."""
     if not (exp.root / SCRIPT_NAME).is_file():
         (exp.root / SCRIPT_NAME).write_text(SCRIPT)
+        open_gate(exp)
+
+
+def open_gate(exp: Experiment) -> Path:
+    """As with `labrails sweep`, no full run starts before a de-risk run on the same code and config passed its
+    review: run one, review it, and list it in IGNORED_RUNS.md (it is the gate, not part of any comparison).
+    Call it again after editing config.yaml or the script."""
+    from labrails.core.journal import ignore_run
+    from testing.reviews import assert_review_passed
+
+    run_script(exp, SCRIPT_NAME, "de-risk", env={"METRICS": json.dumps({"test_accuracy": 0.9, "n_test": 58})})
+    derisk = sorted(exp.runs_dir.glob("*-de-risk"))[-1]
+    assert_review_passed(derisk)
+    ignore_run(exp, derisk.name, "the de-risk run that opens the gate for full runs; not part of any comparison")
+    return derisk
 
 
 def launch(exp: Experiment, name: str, metrics: Mapping[str, Any], *, overrides: Mapping[str, Any] | None = None,

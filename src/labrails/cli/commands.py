@@ -31,6 +31,7 @@ COMMANDS = {
     "export": ("labrails.cli.export_cmd", "Export runs to the UI you know; exporting again updates, never duplicates."),
     "clusters": ("labrails.cli.clusters_cmds", "Show a completed run's clusters, clustering its saved embeddings (clusters/embeddings.npz) with HDBSCAN when it has none yet; writes clusters/assignments.csv, summary.json and clusters.webp."),
     "journal": ("labrails.cli.journal_cmds", "The experiment's journal (JOURNAL.md): add and read timestamped entries."),
+    "data": ("labrails.cli.data_cmds", "The experiment's real data: show what runs loaded, and pin it (human only)."),
     "split": ("labrails.cli.split_cmd", "Make a train/val/test split file once, and check a split for leakage before trusting results."),
 }
 MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))

@@ -15,13 +15,18 @@ def register(app: typer.Typer) -> None:
         note: str = typer.Option("", help="What you looked at."),
         experiment: Optional[Path] = ExperimentOpt,
     ):
-        """Approve a spec checkpoint (for the human, in their own terminal; agents are blocked from it)."""
+        """Approve a spec checkpoint: for the human, at an interactive terminal, typing the phase name to confirm."""
         from labrails.core.approvals import approve as record_approval
         from labrails.core.spec import load_spec
 
         exp = experiment_at(experiment)
         spec = load_spec(exp.spec_path)
-        row = record_approval(exp.state, phase, spec.sha256, known_phases=[p.name for p in spec.phases], note=note)
+        todos = spec.placeholders()
+        show = [f"spec.yaml {exp.spec_path} (sha256 {spec.sha256[:12]})"]
+        show += (["still TODO in the spec (approving does not fill them):"] + [f"  - {t}" for t in todos]) if todos else ["no TODOs left in the spec"]
+        show.append("checkpoints: " + (", ".join(p.name for p in spec.phases if p.checkpoint) or "none"))
+        row = record_approval(exp.state, phase, spec.sha256, known_phases=[p.name for p in spec.phases], note=note,
+                              checkpoints=[p.name for p in spec.phases if p.checkpoint], show="\n".join(show))
         typer.echo(f"approved phase '{phase}' as {row['by']} at {row['at']} (spec sha256 {spec.sha256[:12]}); "
                    "editing spec.yaml voids this approval")
 

@@ -1,61 +1,122 @@
-"""Human approvals of spec checkpoints, kept in .labrails/approvals.json.
+"""Human approvals of spec checkpoints (.labrails/approvals.json) and the checkpoints the human wrote.
 
-An approval records the phase, who approved, when, and the sha256 of spec.yaml at that moment. It only
-counts while the spec is byte-for-byte unchanged: editing an approved spec voids its approvals. Rows are
-appended, never removed, so the history of who approved what stays readable. The guard stops the agent
-from running `labrails approve` or writing to .labrails/; only the human's own terminal can approve.
+An approval records the phase, who approved, when, the sha256 of spec.yaml at that moment and the spec's
+checkpoints, and is signed (:mod:`labrails.core.signing`). It only counts while the spec is byte-for-byte
+unchanged (editing an approved spec voids its approvals) and while its signature holds: a row appended by
+a script, edited, or signed with another key counts as absent and is reported by :func:`tampering`. Rows
+are appended, never removed, so the history of who approved what stays readable.
+
+:func:`approve` asks :func:`labrails.core.human.require_human` first: only a person at an interactive
+terminal, outside any coding agent, who types the phase name, approves.
+
+The checkpoints (phases with ``checkpoint: true``) are recorded, signed, in .labrails/checkpoints.json
+when the experiment is made and at every approval; a later spec that drops one or sets it to false is
+refused by the policy until the human approves the spec as it now is.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
-import socket
 from pathlib import Path
 from typing import Any
 
+from labrails.core import signing
 from labrails.core.errors import LabrailsError
-from labrails.core.fsutil import locked, write_json
-from labrails.core.runinfo import now_iso
 
-VERSION = 1
+VERSION = 2
+CHECKPOINTS_FILE = "checkpoints.json"
+_FIX = "approvals come only from the human's terminal: `labrails approve PHASE`"
 
 
-def approvals_path(state: Path) -> Path:
+def approvals_path(state: Path | str) -> Path:
     return Path(state) / "approvals.json"
 
 
-def read_approvals(state: Path) -> list[dict[str, Any]]:
-    path = approvals_path(state)
+def checkpoints_path(state: Path | str) -> Path:
+    return Path(state) / CHECKPOINTS_FILE
+
+
+def _read(path: Path, key: str) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise LabrailsError(f"approvals file is unreadable ({exc})", path=path, fix="restore it from version control; approvals cannot be recreated by the agent") from None
-    return list(data.get("approvals", [])) if isinstance(data, dict) else []
+    except (OSError, ValueError, RecursionError) as exc:
+        raise LabrailsError(f"{path.name} is unreadable ({type(exc).__name__}: {exc})", path=path,
+                            fix=f"restore it from a backup or version control; {_FIX}") from None
+    rows = data.get(key, []) if isinstance(data, dict) else []
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 
-def valid_approvals(state: Path, spec_sha256: str) -> dict[str, dict[str, Any]]:
-    """Phase -> approval, counting only approvals of the spec as it is now."""
-    return {a["phase"]: a for a in read_approvals(state) if a.get("spec_sha256") == spec_sha256 and not a.get("revoked")}
+def read_approvals(state: Path | str) -> list[dict[str, Any]]:
+    """Every approval row as written, signed or not (see :func:`valid_approvals` for the ones that count)."""
+    return _read(approvals_path(state), "approvals")
 
 
-def approve(state: Path, phase: str, spec_sha256: str, *, known_phases: list[str], by: str | None = None, note: str = "") -> dict[str, Any]:
+def valid_approvals(state: Path | str, spec_sha256: str) -> dict[str, dict[str, Any]]:
+    """Phase -> approval, counting only signed approvals of the spec as it is now."""
+    return {a["phase"]: a for a in read_approvals(state)
+            if a.get("spec_sha256") == spec_sha256 and not a.get("revoked") and "phase" in a and signing.verify(a)}
+
+
+def tampering(state: Path | str) -> list[str]:
+    """One line per approval or checkpoint record whose signature does not hold (they count as absent)."""
+    out = []
+    for name, rows in ((approvals_path(state), read_approvals(state)), (checkpoints_path(state), _read(checkpoints_path(state), "records"))):
+        for i, row in enumerate(rows):
+            if not signing.verify(row):
+                label = row.get("phase") or row.get("recorded_at") or f"row {i + 1}"
+                out.append(f"{name}: record {label!r} is unsigned or its signature does not match (it counts as absent)")
+    return out
+
+
+def approve(state: Path | str, phase: str, spec_sha256: str, *, known_phases: list[str], checkpoints: list[str] | None = None,
+            by: str | None = None, note: str = "", show: str = "") -> dict[str, Any]:
+    """Record the human's approval of ``phase``, after they confirm it at their own terminal."""
     if phase not in known_phases:
         raise LabrailsError(f"spec.yaml has no phase '{phase}'", fix=f"phases are: {', '.join(known_phases) or '(none)'}")
-    row = {
-        "phase": phase,
-        "by": by or os.environ.get("LABRAILS_APPROVER") or getpass.getuser(),
-        "host": socket.gethostname(),
-        "at": now_iso(),
-        "spec_sha256": spec_sha256,
-        "note": note,
-    }
+    from labrails.core.human import require_human
+
+    require_human(f"approve phase '{phase}'", confirm=phase, show=show)
+    return _append_approval(state, phase, spec_sha256, checkpoints=checkpoints, by=by, note=note)
+
+
+def _append_approval(state, phase, spec_sha256, *, checkpoints, by, note) -> dict[str, Any]:
+    import getpass
+    import socket
+
+    from labrails.core.fsutil import locked, write_json
+    from labrails.core.runinfo import now_iso
+
+    row = signing.signed({
+        "phase": phase, "by": by or getpass.getuser(), "host": socket.gethostname(), "at": now_iso(),
+        "spec_sha256": spec_sha256, "checkpoints": sorted(checkpoints or []), "note": note,
+    })
     with locked(Path(state) / "approvals.lock"):
         rows = read_approvals(state)
         rows.append(row)
         write_json(approvals_path(state), {"version": VERSION, "approvals": rows})
+    if checkpoints is not None:
+        record_checkpoints(state, checkpoints, spec_sha256=spec_sha256, by=row["by"])
     return row
+
+
+def record_checkpoints(state: Path | str, checkpoints: list[str], *, spec_sha256: str, by: str) -> dict[str, Any]:
+    """Sign and append the spec's checkpoint list (at `labrails new`, and at each approval)."""
+    from labrails.core.fsutil import locked, write_json
+    from labrails.core.runinfo import now_iso
+
+    row = signing.signed({"checkpoints": sorted(checkpoints), "spec_sha256": spec_sha256, "by": by, "recorded_at": now_iso()})
+    Path(state).mkdir(parents=True, exist_ok=True)
+    with locked(Path(state) / "approvals.lock"):
+        rows = _read(checkpoints_path(state), "records")
+        rows.append(row)
+        write_json(checkpoints_path(state), {"version": 1, "records": rows})
+    return row
+
+
+def recorded_checkpoints(state: Path | str) -> list[str] | None:
+    """The checkpoints of the newest signed record (None when none was ever recorded)."""
+    good = [r for r in _read(checkpoints_path(state), "records") if signing.verify(r)]
+    return list(good[-1].get("checkpoints") or []) if good else None

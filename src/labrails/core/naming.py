@@ -28,7 +28,11 @@ def sanitize(descriptive: str) -> tuple[str, list[str]]:
     it is for.
     """
     notes: list[str] = []
-    name = descriptive.strip()
+    import unicodedata  # only names need it; the hook imports this module for runs alone
+
+    name = unicodedata.normalize("NFKC", descriptive).strip()
+    if name != descriptive.strip():
+        notes.append("look-alike characters replaced by their plain forms")
     if "/" in name or "\\" in name:
         notes.append("path separators replaced with '-'")
     if ".." in name:
@@ -72,9 +76,14 @@ def is_run_name(name: str) -> bool:
 def profile_from_name(descriptive: str, profiles: list[str]) -> str | None:
     """The profile a descriptive name implies: the longest profile name it starts with.
 
-    ``de-risk``, ``de-risk-lr-sweep`` -> de-risk; ``full-seed43`` -> full; ``tweak`` -> None.
+    ``de-risk``, ``de-risk-lr-sweep`` -> de-risk; ``full-seed43`` -> full; ``tweak`` -> None. The name is
+    tidied first, exactly as a run would tidy it (``'full '``, ``full@seed2``, a zero-width space -> full),
+    so the guard and the library agree on what a launch is; case does not matter.
     """
-    lowered = descriptive.lower()
+    try:
+        lowered = sanitize(descriptive)[0].lower()
+    except NameProblem:
+        return None
     for profile in sorted(profiles, key=len, reverse=True):
         p = profile.lower()
         if lowered == p or lowered.startswith(p + "-") or lowered.startswith(p + "_") or lowered.startswith(p + "."):

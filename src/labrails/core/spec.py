@@ -38,7 +38,9 @@ PRIMARY_METRIC = Map(
 METRICS = Map(Key("primary", (MAP, NULL), schema=PRIMARY_METRIC), extra=True)
 DATA = Map(
     Key("source", (TEXT, NULL)),
-    Key("fingerprint", (TEXT, NULL)),
+    Key("fingerprint", (TEXT, NULL)),   # shows the pinned value; the signed .labrails/data_pin.json is the anchor
+    Key("paths", (LIST, NULL), items=TEXT, message="data.paths must be a list of files or globs in the experiment",
+        fix="e.g. [data/train.csv]: files here written after the pin are flagged"),
     Key("synthetic_allowed_in", (LIST, NULL), items=TEXT, message="data.synthetic_allowed_in must be a list of profile names",
         fix="e.g. `[de-risk]`, or `[]`"),
     Key("notes", ANY),
@@ -52,6 +54,8 @@ PHASE = Map(
     Key("name", ANY, required=True, nonempty=True, message="{parent} needs a 'name'"),
     Key("description", ANY),
     Key("commands", (LIST, TEXT, NULL), items=TEXT, message="{where} must be a list of patterns", fix="e.g. ['train.py de-risk*']"),
+    Key("profiles", (LIST, TEXT, NULL), items=TEXT, message="{where} must be a list of config.yaml profile names",
+        fix="e.g. [full]: runs of these profiles belong to this phase, whatever their name"),
     Key("checkpoint", (BOOL, NULL), message="{where} must be true or false",
         fix="true when the human must approve this phase before the next one starts"),
     message="{where} needs a 'name'", fix="each phase: {name, commands: [...], checkpoint: true|false}",
@@ -71,10 +75,12 @@ SPEC_SCHEMA = Map(
 
 class Phase:
     # A plain class, not a dataclass: importing dataclasses costs more than the whole guard decision.
-    __slots__ = ("name", "commands", "checkpoint", "description")
+    __slots__ = ("name", "commands", "checkpoint", "description", "profiles")
 
-    def __init__(self, name: str, commands: tuple[str, ...], checkpoint: bool, description: str = ""):
+    def __init__(self, name: str, commands: tuple[str, ...], checkpoint: bool, description: str = "",
+                 profiles: tuple[str, ...] = ()):
         self.name, self.commands, self.checkpoint, self.description = name, tuple(commands), bool(checkpoint), description
+        self.profiles = tuple(profiles)
 
     def __repr__(self) -> str:
         return f"Phase({self.name!r}, commands={self.commands!r}, checkpoint={self.checkpoint})"
@@ -157,7 +163,10 @@ def parse_spec(raw: dict[str, Any], path: Path, sha256: str) -> Spec:
         commands = item.get("commands") or []
         if isinstance(commands, str):
             commands = [commands]
-        phases.append(Phase(name=name, commands=tuple(commands), checkpoint=bool(item.get("checkpoint", False)), description=str(item.get("description") or "")))
+        profiles = item.get("profiles") or []
+        phases.append(Phase(name=name, commands=tuple(commands), checkpoint=bool(item.get("checkpoint", False)),
+                            description=str(item.get("description") or ""),
+                            profiles=tuple([profiles] if isinstance(profiles, str) else profiles)))
     return Spec(path=Path(path), raw=raw, sha256=sha256, phases=tuple(phases))
 
 

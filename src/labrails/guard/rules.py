@@ -28,7 +28,7 @@ import re
 
 from labrails.core.expview import find_experiment_root
 from labrails.core.identity import run_identity
-from labrails.core.policy import DERISK, derisk_blocker, pending_checkpoints
+from labrails.core.policy import DERISK, checkpoint_blocker, derisk_blocker, synthetic_in_config
 from labrails.guard.pathrules import (
     code_reads_key,
     key_mentioned,
@@ -160,15 +160,9 @@ def checkpoint_pending(run: RunLaunch, _: Request) -> str | None:
     spec = run.exp.spec
     if spec is None or not spec.phases:
         return None
-    phase = spec.phase_of(launch_text(run))
-    if phase is None:
-        return None
-    pending = pending_checkpoints(spec, phase, run.exp.approvals())
-    if pending:
-        return (f"'{launch_text(run)}' belongs to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' "
-                "is not approved yet. Stop here and show the human what they need to review (the diff of data and evaluation code, "
-                f"the data declaration, the review); they approve with `labrails approve {pending[0]}` in their own terminal.")
-    return None
+    if run.profile is None and spec.phase_of(launch_text(run)) is None:
+        return None  # a helper script (no profile) that no phase names is not a run
+    return checkpoint_blocker(spec, run.exp.approvals(), launch_text(run), run.profile)
 
 
 def _synthetic_allowed(run: RunLaunch) -> bool:
@@ -203,24 +197,9 @@ def synthetic_config(run: RunLaunch, _: Request) -> str | None:
 
         base = {k: v for k, v in data.items() if k != "profiles"}
         resolved = deep_merge(base, (data.get("profiles") or {}).get(run.profile) or {})
-        hit = _synthetic_in_config(resolved)
+        hit = synthetic_in_config(resolved)
         if hit:
             return f"config.yaml makes the '{run.profile}' profile use synthetic data ({hit}). {_REAL_DATA_FIX}"
-    return None
-
-
-def _synthetic_in_config(values, prefix: str = "") -> str | None:
-    if isinstance(values, dict):
-        for key, value in values.items():
-            where = f"{prefix}.{key}" if prefix else str(key)
-            k = str(key).lower()
-            if k in ("synthetic", "use_synthetic", "synthetic_data", "fake_data", "dummy_data") and value is True:
-                return f"{where}: true"
-            if k in ("dataset", "source", "data_source", "kind", "type") and isinstance(value, str) and SYNTHETIC_VALUES.match(value):
-                return f"{where}: {value}"
-            found = _synthetic_in_config(value, where)
-            if found:
-                return found
     return None
 
 

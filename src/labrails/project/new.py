@@ -156,4 +156,17 @@ def new_experiment(path: Path | str, *, hypothesis: str | None = None, success: 
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    _record_checkpoints(path)
     return Experiment(path.resolve())
+
+
+def _record_checkpoints(path: Path) -> None:
+    """Sign the checkpoints the new spec.yaml sets, so the policy notices one dropped before the first approval."""
+    import getpass
+
+    from labrails.core.approvals import record_checkpoints
+    from labrails.core.spec import load_spec
+
+    spec = load_spec(path / "spec.yaml")
+    record_checkpoints(path / STATE_DIR, [p.name for p in spec.phases if p.checkpoint], spec_sha256=spec.sha256,
+                       by=getpass.getuser())

@@ -10,6 +10,7 @@ from labrails.core.approvals import valid_approvals
 from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
 from labrails.core.journal import ignored_runs, open_todos
+from labrails.core.policy import read_refusals, tampering
 
 
 @dataclass
@@ -22,6 +23,9 @@ class Status:
     open_todos: list[str] = field(default_factory=list)
     ignored: int = 0
     problems: list[str] = field(default_factory=list)
+    tampering: list[str] = field(default_factory=list)
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+    data_pin: str = ""
 
 
 def journal_placeholders(exp: Experiment) -> list[str]:
@@ -49,9 +53,7 @@ def experiment_status(exp: Experiment) -> Status:
             spec = None
         if spec is not None:
             status.unfilled += [f"spec.yaml: {p}" for p in spec.placeholders()]
-            if spec.data_fingerprint is None:
-                status.unfilled.append("spec.yaml: data.fingerprint (copy it from a run's data.json once the data is right)")
-            approved = valid_approvals(exp.state, spec.sha256)
+            approved = _guarded(status, lambda: valid_approvals(exp.state, spec.sha256), {})
             pending_before = False
             for phase in spec.phases:
                 entry = {"name": phase.name, "checkpoint": phase.checkpoint, "approved": None}
@@ -66,13 +68,37 @@ def experiment_status(exp: Experiment) -> Status:
         status.problems.append("spec.yaml is missing: guards and approvals need it")
     for row in list_runs(exp):
         status.runs[row.status] = status.runs.get(row.status, 0) + 1
+    status.tampering = _guarded(status, lambda: tampering(exp.root), [])
+    status.refusals = read_refusals(exp.state)
+    status.data_pin = _guarded(status, lambda: _pin_line(exp), "")
     status.open_todos = [f"{t.timestamp} {t.text}" for t in open_todos(exp)]
     status.ignored = len(ignored_runs(exp))
     return status
 
 
+def _guarded(status: Status, read, default):
+    """A record that cannot be read is a problem to show, never a traceback."""
+    try:
+        return read()
+    except LabrailsError as err:
+        status.problems.append(err.render())
+        return default
+
+
+def _pin_line(exp: Experiment) -> str:
+    from labrails.core.datapin import current_pin
+
+    pin = current_pin(exp.state)
+    if pin is None:
+        return "not pinned: after a de-risk run, the human runs `labrails data show` then `labrails data pin`"
+    return f"pinned {pin.get('fingerprint')} ({pin.get('source')}) by {pin.get('by')} at {pin.get('pinned_at')}"
+
+
 def format_status(s: Status) -> str:
     lines = [f"experiment {s.experiment}"]
+    if s.tampering:
+        lines += ["TAMPERING: these records do not carry a valid signature and count as absent:"]
+        lines += [f"  !! {t}" for t in s.tampering]
     if s.problems:
         lines += ["problems:"] + [f"  ! {p}" for p in s.problems]
     lines.append("unfilled: " + ("none" if not s.unfilled else ""))
@@ -84,7 +110,13 @@ def format_status(s: Status) -> str:
             lines.append(f"  {p['name']:<16} {mark}")
     if s.waiting_for_human:
         lines.append("waiting for the human: " + ", ".join(s.waiting_for_human) + "  (they run `labrails approve PHASE` in their own terminal)")
+    if s.data_pin:
+        lines.append("data: " + s.data_pin)
     lines.append("runs: " + (", ".join(f"{n} {k}" for k, n in sorted(s.runs.items())) or "none") + (f"; {s.ignored} ignored" if s.ignored else ""))
+    if s.refusals:
+        lines.append(f"refused starts: {len(s.refusals)} (.labrails/refusals.jsonl); latest:")
+        lines += [f"  - {r.get('time')} [{r.get('rule')}] {r.get('name') or ''} ({r.get('profile')}): {str(r.get('reason'))[:160]}"
+                  for r in s.refusals[-3:]]
     if s.open_todos:
         lines.append("open TODOs in JOURNAL.md:")
         lines += [f"  - {t}" for t in s.open_todos[-10:]]

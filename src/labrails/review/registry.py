@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 ORDER = (
     # first: did it produce output
-    "status", "outputs", "counts",
+    "status", "tampering", "outputs", "counts",
     # then: is anything broken
     "budget", "data", "filtering", "finite", "preflight", "initial-loss", "learning", "predictions", "parse-failures", "distribution",
     "group-spread", "outliers",

@@ -39,6 +39,21 @@ def review_run(run_dir: Path | str) -> dict[str, Any]:
         "findings": [asdict(f) for f in findings],
     }
     write_report(run_dir, result)
+    _record_verdict(ctx, result)
     if (run_dir / "README.txt").is_file() and ctx.info.get("status") != "running":
         render_run_readme(run_dir, spec=ctx.spec)  # so its navigation lists review.md
     return result
+
+
+def _record_verdict(ctx, result: dict[str, Any]) -> None:
+    """Sign the review's verdict into the run's registry row: the policy trusts no other record of it."""
+    if ctx.experiment_root is None or not ctx.info.get("run"):
+        return
+    from labrails.core.registry import Registry
+    from labrails.core.verdicts import sign_review
+
+    registry = Registry(ctx.experiment_root / ".labrails")
+    if ctx.info["run"] not in registry.rows():
+        return  # a run directory the registry does not know (copied in): nothing to vouch for
+    fields = sign_review(ctx.info, passed=result["passed"], reviewed_at=result["reviewed_at"], headline=result["headline"])
+    registry.update(ctx.info["run"], **fields)

@@ -18,7 +18,6 @@ from labrails.core.errors import ConfigError, LabrailsError
 from labrails.core.experiment import Experiment, find_experiment
 from labrails.core.identity import run_identity
 from labrails.core.naming import profile_from_name, sanitize
-from labrails.core.policy import derisk_blocker_for, pending_checkpoints
 from labrails.sweep import dynamics, references
 from labrails.sweep.suite import Configuration, Suite, fill, load_suite, parse_seeds
 
@@ -95,7 +94,7 @@ def plan_sweep(suite: Suite | Path | str, *, seeds: Sequence[int | str] | None =
             job = _plan_job(plan, i, conf, seed, names, resolved)
             plan.jobs.append(job)
     _mark_existing(plan)
-    plan.blocker = derisk_blocker_for(str(exp.root), str(script.resolve()), suite.profile) or _checkpoint_blocker(exp, suite)
+    plan.blocker = _policy_blocker(exp, suite, script)
     return plan
 
 
@@ -114,24 +113,14 @@ def _run_name(suite: Suite, conf: Configuration, seed: int, profiles: list[str])
     return name
 
 
-def _checkpoint_blocker(exp: Experiment, suite: Suite) -> str | None:
-    """A sweep belongs to the phase its runs would: it may not start past an unapproved checkpoint."""
-    if not exp.spec_path.is_file():
-        return None
-    from labrails.core.approvals import valid_approvals
-    from labrails.core.spec import load_spec
+def _policy_blocker(exp: Experiment, suite: Suite, script: Path) -> str | None:
+    """What `labrails.start_run` would refuse for this sweep's runs (de-risk first, checkpoints, data), asked
+    of the same policy before the first job; None when they may start."""
+    from labrails.core.policy import check_experiment
 
-    spec = load_spec(exp.spec_path)
     example = f"{suite.script} {suite.profile}-{suite.configurations[0].name}-seed0" if suite.configurations else suite.script
-    phase = spec.phase_of(example)
-    if phase is None:
-        return None
-    approved = valid_approvals(exp.state, spec.sha256)
-    pending = pending_checkpoints(spec, phase, approved)
-    if not pending:
-        return None
-    return (f"this sweep's runs belong to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' is not approved yet; "
-            f"the human approves it with `labrails approve {pending[0]}` in their own terminal")
+    refusals = check_experiment(exp.root, script=script.resolve(), profile=suite.profile, launch_text=example)
+    return f"[{refusals[0].rule}] {refusals[0].reason}" if refusals else None
 
 
 def _resolve(plan: Plan, conf: Configuration, seed: int, overrides: Mapping[str, Any]) -> config_mod.ResolvedConfig:

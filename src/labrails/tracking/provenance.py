@@ -56,3 +56,43 @@ def is_synthetic_file(path: Path | str) -> bool:
 
 def any_synthetic(files: Iterable[Path | str]) -> list[str]:
     return [str(f) for f in files if is_synthetic_file(f)]
+
+
+def summarize(objects: Iterable[Any], files: Iterable[Path | str] = (), *, samples: int = 3) -> dict[str, Any]:
+    """What a person checks before pinning data: each array's shape, dtype and sha256, the columns, the class
+    balance of a label array, and a few sample rows (evenly spaced, not the first N)."""
+    arrays, class_counts, rows = [], {}, []
+    for obj in objects:
+        entry: dict[str, Any] = {"sha256": fingerprint(obj)}
+        columns = getattr(obj, "columns", None)
+        values = obj.to_numpy() if columns is not None and hasattr(obj, "to_numpy") else obj
+        shape = getattr(values, "shape", None)
+        if shape is None:
+            entry["type"] = type(obj).__name__
+            arrays.append(entry)
+            continue
+        entry.update(shape=list(shape), dtype=str(getattr(values, "dtype", "")))
+        if columns is not None:
+            entry["columns"] = [str(c) for c in columns]
+        if len(shape) == 1 and shape[0] and getattr(values.dtype, "kind", "") in "iub":
+            import numpy as np
+
+            labels, counts = np.unique(values, return_counts=True)
+            if len(labels) <= 100:
+                class_counts = {str(k): int(n) for k, n in zip(labels.tolist(), counts.tolist())}
+        elif len(shape) == 2 and shape[0] and not rows:
+            picks = sorted({round(i * (shape[0] - 1) / max(samples - 1, 1)) for i in range(samples)})
+            for i in picks:
+                row = values[i][:8].tolist()
+                rows.append({"row": int(i), "values": [round(v, 4) if isinstance(v, float) else v for v in row]})
+        arrays.append(entry)
+    details = []
+    for f in files:
+        path = Path(f)
+        if path.is_file():
+            stat = path.stat()
+            from labrails.core.datapin import file_sha256
+
+            details.append({"path": str(path.resolve()), "sha256": file_sha256(path),
+                            "bytes": stat.st_size, "mtime": stat.st_mtime})
+    return {"arrays": arrays, "class_counts": class_counts, "samples": rows, "files": details}

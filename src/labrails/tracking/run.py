@@ -40,8 +40,9 @@ from labrails.core.fsutil import disk_errors, fault, os_error, write_atomic, wri
 from labrails.core.identity import run_identity
 from labrails.tracking.metrics_log import MetricsWriter
 from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
+from labrails.core.policy import Refusal
 from labrails.tracking.progress import Progress, fmt_duration
-from labrails.tracking.provenance import any_synthetic, fingerprint
+from labrails.tracking.provenance import any_synthetic, fingerprint, summarize
 from labrails.core.registry import Registry
 from labrails.core.runinfo import (
     new_run_record,
@@ -81,6 +82,8 @@ class Run:
         self._finished = False
         # Re-entrant: a SIGTERM handler runs on the main thread, possibly while it is writing run.json.
         self._lock = threading.RLock()
+        self._data_recorded = self._data_checked = False
+        self._data_problem: str | None = None
         self._stop = threading.Event()
         self._gone_reported = False
         self._sink_ids: list[int] = []
@@ -108,11 +111,15 @@ class Run:
     def log_metrics(self, values: Mapping[str, Any], *, step: int | None = None, epoch: int | None = None,
                     split: str | None = None) -> None:
         """Append one record per value to logs/metrics.jsonl (flushed at once)."""
+        if not self._data_checked:
+            self._check_data_once()
         for name, value in values.items():
             self._metrics.write(name, value, step=step, epoch=epoch, split=split)
 
     def log_metric(self, name: str, value: Any, *, step: int | None = None, epoch: int | None = None,
                    split: str | None = None) -> None:
+        if not self._data_checked:
+            self._check_data_once()
         self._metrics.write(name, value, step=step, epoch=epoch, split=split)
 
     def set_total_steps(self, total: int, *, every_s: float = 10.0) -> None:
@@ -122,6 +129,8 @@ class Run:
 
     def progress(self, step: int, **values: Any) -> None:
         """Report progress; step 1 is always printed with s/step and the ETA for the whole run."""
+        if not self._data_checked:
+            self._check_data_once()
         if self._progress is None:
             raise LabrailsError("progress() before set_total_steps()", fix="call run.set_total_steps(total) once, before the loop")
         line = self._progress.update(step, **{k: float(v) for k, v in values.items()})
@@ -168,6 +177,7 @@ class Run:
         is_synthetic = bool(synthetic or synthetic_files)
         objects = list(fingerprint_of) if isinstance(fingerprint_of, tuple) else ([fingerprint_of] if fingerprint_of is not None else [])
         fp = fingerprint(*objects, *files) if (objects or files) else None
+        summary = summarize(objects, files)
         record = {
             "source": source,
             "fingerprint": fp,
@@ -181,11 +191,16 @@ class Run:
             "notes": notes,
             "profile": self.profile,
             "recorded_at": now_iso(),
+            "summary": {k: v for k, v in summary.items() if k != "files"},
+            "files_detail": summary["files"],
         }
         if split_file and Path(split_file).is_file():
             record["split_sha256"] = fingerprint(Path(split_file))
+        problem = _compare_with_pin(self, record)
         write_json(self.dir / "data.json", record, make_parents=False)
         self.info["synthetic_data"] = is_synthetic
+        self.info["data_fingerprint"] = fp
+        self._data_recorded = problem is None
         self._write_info()
         self.log.info(f"data: {source} | rows {dict(rows or {})} | fingerprint {fp} | synthetic={is_synthetic}")
         allowed = self.spec.synthetic_allowed_in if self.spec is not None else ("de-risk",)
@@ -202,7 +217,29 @@ class Run:
                 path=self.experiment.spec_path,
                 fix="use the declared dataset; if the data legitimately changed, the human updates data.fingerprint in spec.yaml",
             )
+        if problem:
+            self._data_refused(problem)
         return record
+
+    def _data_refused(self, reason: str) -> None:
+        from labrails.core.policy import Refusal, record_refusal
+
+        refusal = Refusal("data-pin", reason, "load the pinned dataset through run.record_data before training; if the data "
+                          "legitimately changed, the human re-pins it (`labrails data show`, `labrails data pin`)")
+        if self._data_problem is None:
+            record_refusal(self.experiment.state, refusal, script=self.info.get("script"), profile=self.profile, name=self.name)
+        self._data_problem = reason  # sticky: catching the error does not let the run train or complete
+        raise LabrailsError(f"[data-pin] {reason}", path=self.dir / "data.json", fix=refusal.fix)
+
+    def _check_data_once(self) -> None:
+        """At the first logged step: a run that must use the real data has recorded it (cheap, once)."""
+        if self._data_problem is not None:
+            self._data_refused(self._data_problem)
+        if self._data_recorded or not _needs_real_data(self):
+            self._data_checked = True
+            return
+        self._data_refused(f"this {self.profile} run logged a training step before recording its data "
+                           "(call run.record_data with what was loaded, or labrails.load_dataset)")
 
     # ---------------------------------------------------------------- checkpoints
     def checkpoint_path(self, name: str = "last.pt") -> Path:
@@ -211,6 +248,9 @@ class Run:
     # ---------------------------------------------------------------- outcome
     def finish(self, metrics: Mapping[str, Any] | None = None) -> None:
         """Record final metrics and mark the run completed."""
+        if self._data_problem is not None:  # its data was refused: it never completes
+            self.fail(LabrailsError(f"[data-pin] {self._data_problem}", path=self.dir / "data.json"))
+            return
         with self._lock:
             if self._finished:
                 return
@@ -309,7 +349,8 @@ class Run:
             steps += [("the outcome file", lambda: record_outcome(self.dir, status, error, finished_at=self.info["finished_at"])),
                       ("the metrics log", self._metrics.close),
                       ("run.json", self._write_info)]
-        steps.append(("the registry row", lambda: Registry(self.experiment.state).update(self.name, **registry_row(self.info))))
+        steps.append(("the registry row", lambda: Registry(self.experiment.state).update(
+            self.name, **registry_row(self.info), **_signed_verdict(self.info))))
         if not gone:
             steps.append(("summary.json", summary_step))  # a cache for analysis: the files above stay the record
         if readme and not gone:
@@ -380,6 +421,53 @@ def _error_record(exc: BaseException) -> dict[str, Any]:
             "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
 
 
+def _needs_real_data(run: Run) -> bool:
+    from labrails.core.policy import real_data_profile
+
+    return real_data_profile(run.profile, run.spec)
+
+
+def _compare_with_pin(run: Run, record: dict[str, Any]) -> str | None:
+    """Note in ``record`` how its data compares with the pinned data (or the vouching de-risk run's), and
+    return why a run that must use real data may not train on it (None when it may)."""
+    from labrails.core import datapin
+
+    pin = datapin.current_pin(run.experiment.state)
+    expected = run.info.get("expected_data") or {}
+    if pin is not None:
+        record["pin"] = {"fingerprint": pin.get("fingerprint"), "pinned_at": pin.get("pinned_at"), "by": pin.get("by"),
+                         "matches": record["fingerprint"] == pin.get("fingerprint")}
+        pinned_ts = float(pin.get("pinned_ts") or 0)
+        globs = ((run.spec.raw.get("data") or {}).get("paths") or []) if run.spec is not None else []
+        changed, touched = datapin.changed_files(pin, run.experiment.root, globs)
+        touched += [f"{f['path']}: written after the pin" for f in record["files_detail"] if f.get("mtime", 0) > pinned_ts]
+        record["changed_since_pin"], record["after_pin"] = changed, sorted(set(touched))
+    elif expected.get("fingerprint"):
+        record["expected"] = {**expected, "matches": record["fingerprint"] == expected["fingerprint"]}
+    if not _needs_real_data(run):
+        return None
+    if pin is not None:
+        why = datapin.mismatch(record, pin)
+        if why:
+            return why
+        if record["changed_since_pin"]:
+            return "pinned data files changed after the pin: " + "; ".join(record["changed_since_pin"])
+        return None
+    if expected.get("fingerprint") and record["fingerprint"] != expected["fingerprint"]:
+        return (f"it loaded {record['source']} with fingerprint {record['fingerprint']}, but {expected['from']}, which "
+                f"vouches for this run, loaded {expected['fingerprint']}")
+    return None
+
+
+def _signed_verdict(info: dict[str, Any]) -> dict[str, Any]:
+    """The signed completion verdict for a completed run (the policy trusts only signed ones); {} otherwise."""
+    if info.get("status") != "completed":
+        return {}
+    from labrails.core.verdicts import sign_completion
+
+    return sign_completion(info)
+
+
 def _plain(value: Any) -> Any:
     item = getattr(value, "item", None)
     if callable(item):
@@ -419,12 +507,13 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         script = sys.argv[0]
     script = Path(script).resolve() if script else None
     exp = find_experiment(experiment or (script.parent if script else None))
-    try:
-        descriptive, notes = sanitize(name)
-    except NameProblem as exc:
-        raise LabrailsError(str(exc), fix="pass a short descriptive name such as 'de-risk' or 'full'") from None
+    descriptive, notes = _checked_name(exp, name, script, profile)
     data = config_mod.load_config(exp.config_path)  # parsed once for the whole start
-    chosen = resolve_profile(descriptive, profile, list(data["profiles"]), exp.config_path)
+    profiles = list(data["profiles"])
+    try:
+        chosen = resolve_profile(descriptive, profile, profiles, exp.config_path)
+    except LabrailsError as err:
+        _refuse(exp, [Refusal("profile", err.message, err.fix or "")], script, profile, name)
 
     all_overrides: dict[str, Any] = {}
     env_overrides = os.environ.get(OVERRIDES_ENV)
@@ -446,6 +535,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
     git = git_state(exp.root)
     version = code_version(git, script)
     identity = run_identity(resolved.hash, version, args)
+    permit = _may_start(exp, chosen, profiles, descriptive, profile, script, version, resolved.values, spec, name)
 
     info = new_run_record(
         descriptive_name=descriptive, experiment=exp.name, profile=chosen, identity=identity,
@@ -456,6 +546,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
     if args:
         info["command_args"] = list(args)
     info["startup_s"] = startup_seconds(t0)
+    info.update(permit)
 
     registry = Registry(exp.state)
     run_path = _claim(registry, exp, descriptive, info, force=force)
@@ -559,6 +650,44 @@ def startup_seconds(now_monotonic: float) -> float | None:
     # differ only by suspended time); take the age of the process now and subtract the time since t0.
     age = uptime - ticks / hz
     return round(max(0.0, age - (time.monotonic() - now_monotonic)), 2)
+
+
+def _refuse(exp: Experiment, refusals: list, script: Path | None, profile: str | None, name: str):
+    """Log each refusal in .labrails/refusals.jsonl (counted by `labrails status`) and raise RunRefused."""
+    from labrails.core.policy import RunRefused, record_refusal
+
+    for refusal in refusals:
+        record_refusal(exp.state, refusal, script=str(script) if script else None, profile=profile, name=name)
+    raise RunRefused(refusals, path=exp.root)
+
+
+def _checked_name(exp: Experiment, name: str, script: Path | None, profile: str | None) -> tuple[str, list[str]]:
+    """The run name, refused (with the tidied name suggested) when it is not already tidy: a run never
+    starts under a name other than the one it was given, so the guard and the library read it alike."""
+    try:
+        descriptive, notes = sanitize(name)
+    except NameProblem as exc:
+        _refuse(exp, [Refusal("run-name", str(exc), "pass a short descriptive name such as 'de-risk' or 'full'")], script, profile, name)
+    if notes or descriptive != name:
+        _refuse(exp, [Refusal("run-name", f"the run name {name!r} is not a plain name ({'; '.join(notes) or 'it needs tidying'})",
+                              f"use '{descriptive}'")], script, profile, name)
+    return descriptive, notes
+
+
+def _may_start(exp: Experiment, chosen: str, profiles: list[str], descriptive: str, explicit: str | None,
+               script: Path | None, version: str, resolved: dict[str, Any], spec: Any, name: str) -> dict[str, Any]:
+    """Ask the policy; refuse before anything is written. Returns what vouches for the run (kept in run.json)."""
+    from labrails.core.policy import check_start
+
+    script_rel = config_mod.script_name(script, exp.root) or "train.py"
+    launch = f"{script_rel} {descriptive}" + (f" --profile {explicit}" if explicit else "")
+    refusals, permit = check_start(
+        root=exp.root, profile=chosen, profiles=profiles, launch_text=launch, code_version=version,
+        config_sha=config_mod.file_sha256(exp.config_path), resolved=resolved, spec=spec,
+        rows=Registry(exp.state).rows(), script_name=os.path.basename(script_rel))
+    if refusals:
+        _refuse(exp, refusals, script, chosen, name)
+    return permit
 
 
 def _claim_dir(runs_dir: Path, descriptive: str) -> Path:
