@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -123,7 +124,9 @@ def test_an_edited_run_json_and_a_rebuilt_registry_do_not_make_a_passing_derisk_
     Registry(experiment.state).rebuild(experiment.runs_dir)
     review_run(failed)  # even a review of the edited run does not sign a completion
     proc = run_in(experiment, "tiny_run.py", "full", check=False)
-    assert proc.returncode == 2 and "[derisk-first]" in proc.stderr and "counts as absent" in proc.stderr
+    # The rebuild keeps the registry's 'failed' (it never takes a status from run.json), and a completion
+    # verdict without the library's signature would count as absent anyway.
+    assert proc.returncode == 2 and "[derisk-first]" in proc.stderr, proc.stderr
     assert [d.name for d in experiment.run_dirs()] == [failed.name]
     assert any(failed.name in line and "not signed" in line for line in tampering(experiment.root))
 
@@ -132,9 +135,11 @@ def test_a_failed_review_verdict_edited_to_passed_does_not_count(experiment):
     chance = {**WINE_DATA, "class_counts": {"class_0": 40, "class_1": 48, "class_2": 32}}
     derisk = record_run(experiment, "de-risk", data=chance, metrics={"test_accuracy": 0.33, "n_test": 58})
     assert not review_run(derisk)["passed"]
-    rows = read_json(experiment.state / "registry.json")
-    rows["runs"][derisk.name]["review_verdict"]["passed"] = True
-    write_json(experiment.state / "registry.json", rows)
+    with sqlite3.connect(experiment.state / "registry.sqlite") as db:  # what an agent with sqlite3 could do
+        (raw,) = db.execute("SELECT row FROM runs WHERE run = ?", (derisk.name,)).fetchone()
+        row = json.loads(raw)
+        row["review_verdict"]["passed"] = True
+        db.execute("UPDATE runs SET row = ? WHERE run = ?", (json.dumps(row), derisk.name))
     with pytest.raises(RunRefused, match="signature does not match"):
         start_full(experiment)
 

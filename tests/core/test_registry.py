@@ -13,7 +13,7 @@ from labrails.analysis.runs_table import list_runs
 from labrails.core.errors import LabrailsError
 from labrails.core.registry import FILE, LEGACY, Registry, RegistryCorrupt, read_rows
 from testing.commands import labrails_cli
-from testing.runs import record_run
+from testing.runs import derisked_on, record_run
 
 # Every way a registry file was found broken: as registry.json (before migration) and as the SQLite file.
 CORRUPT_JSON = {
@@ -43,7 +43,7 @@ def _sqlite_variants(good: bytes) -> dict[str, bytes]:
 
 
 def _registry_with_two_runs(experiment):
-    record_run(experiment, "de-risk", script="tiny_run.py")
+    derisked_on(experiment, script="tiny_run.py")
     record_run(experiment, "full", script="tiny_run.py")
     return Registry(experiment.state)
 
@@ -68,7 +68,7 @@ def test_a_registry_json_is_migrated_on_first_use_and_kept(experiment):
 
 @pytest.mark.parametrize("variant", sorted(CORRUPT_JSON))
 def test_every_broken_registry_json_says_so_and_rebuild_recovers(experiment, variant):
-    record_run(experiment, "de-risk", script="tiny_run.py")
+    derisked_on(experiment, script="tiny_run.py")
     failed = record_run(experiment, "full", script="tiny_run.py", error=RuntimeError("diverged"))
     for suffix in ("", "-wal", "-shm"):  # back to the days of registry.json, now broken
         (experiment.state / (FILE + suffix)).unlink(missing_ok=True)
@@ -79,7 +79,7 @@ def test_every_broken_registry_json_says_so_and_rebuild_recovers(experiment, var
 
 @pytest.mark.parametrize("variant", ["random-bytes", "truncated", "foreign-database", "header-only"])
 def test_every_broken_registry_file_says_so_and_rebuild_recovers(experiment, variant):
-    record_run(experiment, "de-risk", script="tiny_run.py")
+    derisked_on(experiment, script="tiny_run.py")
     failed = record_run(experiment, "full", script="tiny_run.py", error=RuntimeError("diverged"))
     path = experiment.state / FILE
     broken = _sqlite_variants(path.read_bytes())[variant]
@@ -151,7 +151,7 @@ def test_latest_is_the_run_started_last_even_when_the_clock_went_back(experiment
     import labrails.tracking.run as run_mod
     from labrails.core.naming import run_dir_name
 
-    record_run(experiment, "de-risk", script="tiny_run.py")
+    derisked_on(experiment, script="tiny_run.py")
     monkeypatch.setattr(run_mod, "run_dir_name", lambda d: run_dir_name(d, datetime(2001, 1, 1, tzinfo=timezone.utc)))
     second = record_run(experiment, "full", script="tiny_run.py")
     assert second.name.startswith("2001-") and experiment.run_dirs()[-1] != second  # its name sorts first
@@ -159,7 +159,7 @@ def test_latest_is_the_run_started_last_even_when_the_clock_went_back(experiment
 
 
 def test_a_held_registry_lock_names_its_holder_and_times_out(experiment, capfd):
-    record_run(experiment, "de-risk", script="tiny_run.py")
+    derisked_on(experiment, script="tiny_run.py")
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time; from labrails.core.registry import Registry\n"
@@ -210,7 +210,7 @@ def test_resume_finds_the_checkpoint_through_the_registry(experiment):
 def test_a_corrupt_registry_is_a_clear_error_for_the_guard_reader_too(experiment):
     from labrails.core.expview import ExperimentView
 
-    record_run(experiment, "de-risk", script="tiny_run.py")
+    derisked_on(experiment, script="tiny_run.py")
     (experiment.state / FILE).write_bytes(b"\x00garbage" * 100)
     with pytest.raises(RegistryCorrupt):
         ExperimentView(str(experiment.root)).registry_rows

@@ -24,13 +24,13 @@ from labrails.core.journal import add_entry
 from labrails.core.registry import Registry
 from testing.commands import labrails_cli, quiet_env
 from testing.experiments import tiny_experiment
-from testing.runs import record_run
+from testing.runs import derisked_on, record_run
 
 START_POINTS = ["after-mkdir", "write:run.json", "registry-write", "after-claim"]
 
 
-def _start(exp, *args, env=None):
-    return subprocess.run([sys.executable, "tiny_run.py", "de-risk", *args], cwd=exp.root, env=quiet_env(env),
+def _start(exp, *args, env=None, name="de-risk"):
+    return subprocess.run([sys.executable, "tiny_run.py", name, *args], cwd=exp.root, env=quiet_env(env),
                           capture_output=True, text=True, timeout=120)
 
 
@@ -45,15 +45,15 @@ def _what_exists(exp):
 
 @pytest.mark.parametrize("point", START_POINTS)
 def test_kill_9_at_each_point_of_a_start_blocks_nothing_and_loses_nothing(experiment, point):
-    record_run(experiment, "full", script="tiny_run.py")
+    derisked_on(experiment, script="tiny_run.py")  # the reviewed de-risk run every full run needs
     add_entry(experiment, "before the crash", tag="NOTE")
     runs_before, rows_before, journal_before = _what_exists(experiment)
 
-    killed = _start(experiment, env={"LABRAILS_FAULT": point})
+    killed = _start(experiment, name="full", env={"LABRAILS_FAULT": point})
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert _temp_files(experiment.root) == []
 
-    again = _start(experiment)  # the identical run is not refused by the one that died
+    again = _start(experiment, name="full")  # the identical run is not refused by the one that died
     assert again.returncode == 0 and "already completed" not in again.stdout, again.stderr
     runs, rows, journal = _what_exists(experiment)
     assert runs_before <= runs and rows_before <= rows and journal == journal_before

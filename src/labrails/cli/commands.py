@@ -21,7 +21,7 @@ COMMANDS = {
     "plot": ("labrails.cli.run_cmds", "Draw curves from the run's logs/metrics.jsonl into plots/ (refuses metrics that were not logged)."),
     "ignore": ("labrails.cli.journal_cmds", "List a run in IGNORED_RUNS.md: left out of plots, analyses and reports, never deleted."),
     "stability": ("labrails.cli.journal_cmds", "Record in runs.yaml whether a run is safe to trust (with commit, date, environment, metrics)."),
-    "approve": ("labrails.cli.guard_cmds", "Approve a spec checkpoint (for the human, in their own terminal; agents are blocked from it)."),
+    "approve": ("labrails.cli.guard_cmds", "Approve a spec checkpoint: for the human, at an interactive terminal, typing the phase name to confirm."),
     "init": ("labrails.cli.guard_cmds", "Install labrails' skills and hooks into DIR/.claude/ and add a labrails section to CLAUDE.md (idempotent)."),
     "hook": ("labrails.cli.guard_cmds", "Entry point for Claude Code hooks (called by hooks/hooks.json, not by people)."),
     "sweep": ("labrails.cli.sweep_cmds", "Run a suite of configurations x seeds, one configuration to completion before the next."),

@@ -282,7 +282,32 @@ def tampering(root) -> list[str]:
 
     state = os.path.join(str(root), ".labrails")
     out = approvals.tampering(state) + datapin.tampering(state)
-    out += [f"{os.path.join(state, 'registry')}: {line}" for line in verdicts.tampering(Registry(state).rows())]
+    rows = Registry(state).rows()
+    out += [f"{os.path.join(state, 'registry')}: {line}" for line in verdicts.tampering(rows)]
+    out += _run_json_claims(str(root), rows)
+    return out
+
+
+def _run_json_claims(root: str, rows: dict) -> list[str]:
+    """run.json files that claim a completion the registry never recorded: an edit, since only the library
+    writes both, and it writes the registry row (signed) in the same close."""
+    out = []
+    runs = os.path.join(root, "runs")
+    try:
+        names = sorted(os.listdir(runs))
+    except OSError:
+        return out
+    for name in names:
+        try:
+            with open(os.path.join(runs, name, "run.json"), encoding="utf-8") as fh:
+                claimed = json.load(fh).get("status")
+        except (OSError, ValueError, AttributeError):
+            continue
+        recorded = (rows.get(name) or {}).get("status") if isinstance(rows.get(name), dict) else None
+        if claimed == "completed" and recorded != "completed":
+            out.append(f"{os.path.join(runs, name, 'run.json')}: says completed, but the registry recorded "
+                       f"{recorded or 'no such run'}; the completion is not signed by the library, so it counts as "
+                       f"{recorded or 'absent'}")
     return out
 
 

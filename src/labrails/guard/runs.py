@@ -66,9 +66,15 @@ def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
     profile = option_value(launch.args, "--profile")
     if profile is None and name is not None:
         # naming brings datetime, which costs more than the rest of this module; only runs need it.
-        from labrails.core.naming import profile_from_name
+        from labrails.core.naming import NameProblem, profile_from_name, sanitize
 
-        profile = profile_from_name(name, exp.profiles)
+        try:
+            plain = sanitize(name)[0] == name
+        except NameProblem:
+            plain = False
+        # A name the library would refuse until tidied ('full ', full@seed2) is the unresolved-launch rule's:
+        # it says which name to type, where the run rules would argue about a run that cannot start as typed.
+        profile = profile_from_name(name, exp.profiles) if plain else None
     return RunLaunch(launch, script, exp, name, profile)
 
 

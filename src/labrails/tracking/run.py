@@ -38,6 +38,7 @@ from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment, find_experiment
 from labrails.core.fsutil import disk_errors, fault, os_error, write_atomic, write_json
 from labrails.core.identity import run_identity
+from labrails.tracking.datacheck import compare_with_pin, needs_real_data
 from labrails.tracking.metrics_log import MetricsWriter
 from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
 from labrails.core.policy import Refusal
@@ -196,7 +197,7 @@ class Run:
         }
         if split_file and Path(split_file).is_file():
             record["split_sha256"] = fingerprint(Path(split_file))
-        problem = _compare_with_pin(self, record)
+        problem = compare_with_pin(self, record)
         write_json(self.dir / "data.json", record, make_parents=False)
         self.info["synthetic_data"] = is_synthetic
         self.info["data_fingerprint"] = fp
@@ -235,7 +236,7 @@ class Run:
         """At the first logged step: a run that must use the real data has recorded it (cheap, once)."""
         if self._data_problem is not None:
             self._data_refused(self._data_problem)
-        if self._data_recorded or not _needs_real_data(self):
+        if self._data_recorded or not needs_real_data(self):
             self._data_checked = True
             return
         self._data_refused(f"this {self.profile} run logged a training step before recording its data "
@@ -419,44 +420,6 @@ def _error_record(exc: BaseException) -> dict[str, Any]:
         message = str(exc)
     return {"type": type(exc).__name__, "message": message,
             "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
-
-
-def _needs_real_data(run: Run) -> bool:
-    from labrails.core.policy import real_data_profile
-
-    return real_data_profile(run.profile, run.spec)
-
-
-def _compare_with_pin(run: Run, record: dict[str, Any]) -> str | None:
-    """Note in ``record`` how its data compares with the pinned data (or the vouching de-risk run's), and
-    return why a run that must use real data may not train on it (None when it may)."""
-    from labrails.core import datapin
-
-    pin = datapin.current_pin(run.experiment.state)
-    expected = run.info.get("expected_data") or {}
-    if pin is not None:
-        record["pin"] = {"fingerprint": pin.get("fingerprint"), "pinned_at": pin.get("pinned_at"), "by": pin.get("by"),
-                         "matches": record["fingerprint"] == pin.get("fingerprint")}
-        pinned_ts = float(pin.get("pinned_ts") or 0)
-        globs = ((run.spec.raw.get("data") or {}).get("paths") or []) if run.spec is not None else []
-        changed, touched = datapin.changed_files(pin, run.experiment.root, globs)
-        touched += [f"{f['path']}: written after the pin" for f in record["files_detail"] if f.get("mtime", 0) > pinned_ts]
-        record["changed_since_pin"], record["after_pin"] = changed, sorted(set(touched))
-    elif expected.get("fingerprint"):
-        record["expected"] = {**expected, "matches": record["fingerprint"] == expected["fingerprint"]}
-    if not _needs_real_data(run):
-        return None
-    if pin is not None:
-        why = datapin.mismatch(record, pin)
-        if why:
-            return why
-        if record["changed_since_pin"]:
-            return "pinned data files changed after the pin: " + "; ".join(record["changed_since_pin"])
-        return None
-    if expected.get("fingerprint") and record["fingerprint"] != expected["fingerprint"]:
-        return (f"it loaded {record['source']} with fingerprint {record['fingerprint']}, but {expected['from']}, which "
-                f"vouches for this run, loaded {expected['fingerprint']}")
-    return None
 
 
 def _signed_verdict(info: dict[str, Any]) -> dict[str, Any]:
