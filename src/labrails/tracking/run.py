@@ -41,6 +41,7 @@ from labrails.tracking.provenance import any_synthetic, fingerprint
 from labrails.core.registry import Registry
 from labrails.core.runinfo import new_run_record, now_iso, read_run_json, registry_row, write_run_json
 from labrails.core.snapshot import code_version, environment, git_state
+from labrails.tracking import cluster
 
 HEARTBEAT_S = 15.0
 OVERRIDES_ENV = "LABRAILS_OVERRIDES"  # JSON of dotted overrides; set by `labrails sweep`
@@ -346,6 +347,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         git_commit=git.get("commit"), budget_seconds=resolved.budget_seconds, script=str(script) if script else None,
         overrides=all_overrides, forced=force, name_changes=notes,
     )
+    info.update(cluster.scheduler_fields())  # inside a SLURM job: its id and node
 
     registry = Registry(exp.state)
     holder: dict[str, Path] = {}
@@ -381,6 +383,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         raise
 
     run = Run(exp, run_path, info, resolved.values, spec)
+    cluster.watch(run)  # SLURM's SIGUSR2 (time limit, preemption) ends the run as failed: Preempted
     for note in notes:
         run.log.warning(f"run name changed: {note} -> '{descriptive}'")
     run.resume_from = _resumable_checkpoint(exp, identity, run_path)
