@@ -94,6 +94,7 @@ SelectTypeParameters=CR_CPU_Memory
 DefMemPerCPU=$((mem / CPUS))
 SlurmdParameters=config_overrides
 SchedulerParameters=batch_sched_delay=0
+EnforcePartLimits=ALL
 KillWait=5
 MinJobAge=300
 MailProg=/bin/true

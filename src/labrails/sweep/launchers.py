@@ -64,6 +64,7 @@ class LocalLauncher:
 
 
 COMPLETED_GRACE_S = 15.0   # a COMPLETED job's result file may reach a shared filesystem a little later
+RECORD_GRACE_S = 10.0      # how long a run whose job already ended gets to record its own end
 
 
 class SubmititHandle:
@@ -117,9 +118,15 @@ class SubmititHandle:
         from labrails.tracking.cluster import record_ending
 
         run_dir = self.root / "runs" / outcome["run"] if outcome.get("run") else None
-        if run_dir is not None and state and slurm.word(state) == "failed":
-            if record_ending(run_dir, slurm.ending(self.job_id, state)):
-                outcome = self._collect(slurm.ending(self.job_id, state))
+        deadline = time.monotonic() + RECORD_GRACE_S
+        while run_dir is not None and outcome.get("status") == "running" and time.monotonic() < deadline:
+            time.sleep(0.5)  # the job's wrapper ended first (a signal reached both): give the run time to record its end
+            outcome = self._collect(outcome.get("error") or slurm.ending(self.job_id, state or "UNKNOWN"))
+        ended = slurm.word(state) == "failed" if state else False
+        if run_dir is not None and (ended or outcome.get("status") == "running"):
+            reason = slurm.ending(self.job_id, state) if ended else (outcome.get("error") or f"submitit job {self.job_id} ended")
+            if record_ending(run_dir, reason):
+                outcome = self._collect(reason)
         if run_dir is not None:
             self._capture_logs(run_dir / "logs")
         outcome.update(submitit_job_id=self.job_id, slurm_state=state, node=node or None)
