@@ -22,7 +22,11 @@ def unavailable() -> str | None:
         return f"SLURM is not installed (start the test cluster: bash {CLUSTER_SCRIPT.relative_to(CLUSTER_SCRIPT.parents[2])} start)"
     if not conf.is_file():
         return f"no SLURM cluster: {conf} does not exist (bash tests/slurm/cluster.sh start)"
-    out = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, env={**os.environ, "SLURM_CONF": str(conf)})
+    try:
+        out = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, timeout=15,
+                             env={**os.environ, "SLURM_CONF": str(conf)})
+    except subprocess.TimeoutExpired:
+        return f"the SLURM cluster at {conf} does not answer: sinfo took over 15 s"
     if out.returncode != 0 or not set(out.stdout.split()) & {"idle", "mixed", "allocated"}:
         return f"the SLURM cluster at {conf} does not answer: {(out.stderr or out.stdout).strip() or 'no node up'}"
     os.environ["SLURM_CONF"] = str(conf)   # every client needs it: sbatch, squeue, sacct, and submitit in this process
