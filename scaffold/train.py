@@ -271,11 +271,12 @@ def main(
     name: str = typer.Argument(..., help="Descriptive run name; its prefix picks the profile (de-risk..., full...)."),
     profile: str = typer.Option(None, help="Profile from config.yaml, when the name does not start with one."),
     force: bool = typer.Option(False, help="Run even if an identical run (same config, same code) already completed."),
+    set_: list[str] = typer.Option([], "--set", help="Change a config.yaml setting for this run: --set optim.lr=3e-4 (repeatable, typed)."),
 ):
     # The run: labrails resolves config.yaml for the profile, refuses a duplicate of a completed run
     # (exit 0) or a bad config (exit 2), and creates runs/<timestamp>-<name>/ with the frozen config,
     # git and environment snapshots. Inside `with run:` an exception marks the run failed.
-    run = labrails.start_run_or_exit(name, profile=profile, force=force, script=__file__)
+    run = labrails.start_run_or_exit(name, profile=profile, force=force, script=__file__, overrides=set_)
     with run:
         cfg = run.config
         labrails.seed_everything(cfg["seed"], log=run.log)

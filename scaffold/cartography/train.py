@@ -12,12 +12,16 @@
 """Train a small MLP on scikit-learn's handwritten digits, with dataset cartography, the labrails way.
 
     uv run train.py de-risk                      # under a minute: a stratified 30% of the training split
-    labrails sweep suites/cartography.yaml       # a baseline that logs training dynamics, then 3 strategies
+    labrails sweep suites/cartography.yaml       # a baseline that logs dynamics and clusters, then the strategies
 
 Dataset cartography (Swayamdipta et al., 2020): a baseline run logs each training example's gold-label
 probability every epoch (cartography.log_dynamics) and draws the data map; a later run keeps only the
 ambiguous examples, or smooths or weights each one by its variability (cartography.strategy), reading
-the baseline's dynamics. The recipe's code is labrails.cartography.
+the baseline's dynamics. Cluster filtering: the baseline also embeds every training example with its
+best checkpoint and clusters the embeddings with HDBSCAN (clusters.embed); a later run drops chosen
+clusters (clusters.exclude_clusters, -1 is noise) or weak members (clusters.min_cluster_probability).
+Filters and smoothing/weighting combine, in the order labrails.recipes.combined documents. The
+recipes' code is labrails.cartography and labrails.clusters.
 
 Every knob lives in config.yaml (one profile per kind of run). This file reads top to bottom: the
 script's fixed choices, the pieces (data, cartography, model, training, test), then main(), which runs
@@ -37,6 +41,7 @@ import torch.nn.functional as F
 import typer
 
 import labrails
+from labrails.recipes.combined import plan_training, record_plan
 
 # -----------------------------------------------------------------------------
 # Fixed choices. The knobs a run may change live in config.yaml (sections data, model, optim, train),
@@ -45,6 +50,7 @@ import labrails
 # I/O
 HERE = Path(__file__).resolve().parent        # the experiment: config.yaml, the split file, runs/
 DYNAMICS_LOG = "dynamics.jsonl"               # under the run's logs/: where the baseline's dynamics go
+EMBEDDING = "penultimate layer of the MLP (the input of its output layer), best checkpoint"
 DATA_SOURCE = "sklearn.datasets.load_digits"  # recorded in data.json; spec.yaml names the same source
 # data
 PIXEL_MAX = 16.0                              # digits' pixel intensities run 0..16; the model sees 0..1
@@ -128,28 +134,30 @@ def record_data(run, cfg, X, y, data, split_path):
 
 
 # -----------------------------------------------------------------------------
-# cartography: a strategy other than none reads the dynamics a baseline run logged; the loss then
-# carries each kept example's smoothing and weight.
+# data strategies: cluster rules and cartography strategies read what a baseline run left (its
+# clusters/, its dynamics); the loss then carries each kept example's smoothing and weight.
 
 def newest_match(path):
-    """A dynamics source given as a path or a glob such as runs/*-full-baseline: the newest match."""
+    """A source given as a path or a glob such as runs/*-full-baseline: the newest match."""
     if not path or "*" not in str(path):
         return str(HERE / path) if path else path
     matches = sorted(HERE.glob(str(path)))
     if not matches:
-        raise labrails.LabrailsError(f"no run matches cartography.dynamics = {path!r}",
-                                     fix="run the baseline with cartography.log_dynamics: true first")
+        raise labrails.LabrailsError(f"no run matches {path!r}",
+                                     fix="run the baseline first (cartography.log_dynamics: true for dynamics, "
+                                         "clusters.embed: true for cluster assignments)")
     return str(matches[-1])
 
 
-def strategy_plan(run, carto, train_ids):
-    """None when the strategy is none; else which ids to keep, and each one's smoothing and weight."""
-    if carto["strategy"] == "none":
-        return None
-    options = {k: v for k, v in carto.items() if k != "log_dynamics"}
-    options["dynamics"] = newest_match(options.get("dynamics"))
-    plan = labrails.cartography.apply_strategy(options, None, train_ids.tolist())
-    run.log.info(f"cartography: {plan.summary()}")
+def strategy_plan(run, cfg, X, y, train_ids, split_path):
+    """None when no strategy applies; else which ids to keep, and each one's smoothing and weight,
+    recorded in data/strategy.json (what each rule removed, from which classes)."""
+    plan = plan_training(cfg, train_ids.tolist(), y[train_ids].tolist(), split_file=split_path,
+                         data_fingerprint=labrails.fingerprint(X, y), resolve=newest_match,
+                         config_path=HERE / "config.yaml")
+    if plan is not None:
+        run.log.info(f"data strategy {plan.strategy}: {plan.summary()}")
+        record_plan(run.dir, plan)
     return plan
 
 
@@ -164,6 +172,19 @@ def log_dynamics(dynamics, model, data, epoch, device):
     """Each training example's gold-label probability after this epoch, by stable id."""
     model.eval()
     dynamics.log_batch(epoch, data.train_ids, model(torch.from_numpy(data.Xtr).to(device)), data.ytr, from_logits=True)
+
+
+def embed_and_cluster(run, cfg, model, X, y, split, device):
+    """clusters/: every training example of the split embedded by the best checkpoint and clustered."""
+    ids = split["train"]
+    embeddings = labrails.clusters.penultimate(model, X[ids], device=device)
+    options = cfg["clusters"]
+    summary = labrails.clusters.make_clusters(
+        run.dir, ids.tolist(), embeddings, y[ids].tolist(), embedding=EMBEDDING, checkpoint="checkpoints/best.pt",
+        min_cluster_size=options["min_cluster_size"], min_samples=options["min_samples"],
+        pca_components=options["pca_components"])
+    run.log.info(f"clusters: {summary['n_clusters']} clusters, noise share {summary['noise_share']:.1%} "
+                 f"(clusters/summary.json)")
 
 
 def draw_data_map(run):
@@ -324,11 +345,12 @@ def main(
     name: str = typer.Argument(..., help="Descriptive run name; its prefix picks the profile (de-risk..., full...)."),
     profile: str = typer.Option(None, help="Profile from config.yaml, when the name does not start with one."),
     force: bool = typer.Option(False, help="Run even if an identical run (same config, same code) already completed."),
+    set_: list[str] = typer.Option([], "--set", help="Change a config.yaml setting for this run: --set optim.lr=3e-4 (repeatable, typed)."),
 ):
     # The run: labrails resolves config.yaml for the profile, refuses a duplicate of a completed run
     # (exit 0) or a bad config (exit 2), and creates runs/<timestamp>-<name>/ with the frozen config,
     # git and environment snapshots. Inside `with run:` an exception marks the run failed.
-    run = labrails.start_run_or_exit(name, profile=profile, force=force, script=__file__)
+    run = labrails.start_run_or_exit(name, profile=profile, force=force, script=__file__, overrides=set_)
     with run:
         cfg = run.config
         labrails.seed_everything(cfg["seed"], log=run.log)
@@ -339,9 +361,9 @@ def main(
         X, y, ids = load_digits_table()
         split_path, split = load_or_make_split(cfg, y, ids)
         train_ids = stratified_subset(split["train"], y, cfg["data"]["train_fraction_used"], cfg["seed"])
-        # Cartography: keep only some examples, or smooth / weight each one, by the training dynamics a
-        # baseline run logged; the plan is logged, so a filtered run says which baseline it read.
-        plan = strategy_plan(run, cfg["cartography"], train_ids)
+        # Data strategies: drop clusters or weak cluster members, keep only ambiguous examples, smooth /
+        # weight each one, by what a baseline run left; the plan says which baseline it read.
+        plan = strategy_plan(run, cfg, X, y, train_ids, split_path)
         if plan is not None:
             train_ids = np.asarray(plan.ids, dtype=np.int64)
         data = select(X, y, train_ids, split)
@@ -361,8 +383,12 @@ def main(
         dynamics = labrails.cartography.DynamicsLogger(run.logs / DYNAMICS_LOG) if cfg["cartography"]["log_dynamics"] else None
         train(run, cfg, model, opt, data, loop, device, plan=plan, dynamics=dynamics)
 
-        # Test: once, on the best checkpoint, so the test split never steers a choice.
-        run.finish(evaluate_on_test(run, model, data, loop, device))
+        # Test: once, on the best checkpoint, so the test split never steers a choice. That checkpoint
+        # also embeds the training examples when this run makes clusters for later runs.
+        metrics = evaluate_on_test(run, model, data, loop, device)
+        if cfg["clusters"]["embed"]:
+            embed_and_cluster(run, cfg, model, X, y, split, device)
+        run.finish(metrics)
 
     # Outputs drawn only from what was logged, then the post-run review, blockers first
     # (`labrails review RUN` re-runs it).

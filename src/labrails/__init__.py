@@ -13,6 +13,8 @@ _EXPORTS = {
     "start_run": "labrails.tracking.run",
     "start_run_or_exit": "labrails.tracking.script",
     "Run": "labrails.tracking.run",
+    "current_run": "labrails.tracking.attached",
+    "run_command": "labrails.tracking.wrap",
     "LabrailsError": "labrails.core.errors",
     "RunAlreadyCompleted": "labrails.core.errors",
     "ConfigError": "labrails.core.errors",
@@ -30,6 +32,7 @@ _MODULES = {
     "split": "labrails.data.split",
     "outputs": "labrails.outputs",
     "cartography": "labrails.recipes.cartography",
+    "clusters": "labrails.recipes.clusters",
     "review": "labrails.review",
     "plots": "labrails.analysis.plots",
     "report": "labrails.analysis.report",
@@ -37,6 +40,8 @@ _MODULES = {
     "analyze": "labrails.analysis.analyze",
     "journal": "labrails.core.journal",
     "registry": "labrails.core.registry",
+    "hf": "labrails.hf",
+    "llm": "labrails.llm",
 }
 
 

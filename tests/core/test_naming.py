@@ -24,10 +24,26 @@ def test_sanitize_rejects_names_with_nothing_left():
         sanitize("../..//")
 
 
-def test_run_dir_name_is_iso_timestamped():
-    from datetime import datetime
+def test_run_dir_name_is_a_utc_timestamp_with_its_marker():
+    from datetime import datetime, timedelta, timezone
 
-    assert run_dir_name("full", datetime(2026, 2, 3, 9, 0, 0)) == "2026-02-03T09-00-00-full"
+    assert run_dir_name("full", datetime(2026, 2, 3, 9, 0, 0, tzinfo=timezone.utc)) == "2026-02-03T09-00-00Z-full"
+    paris = timezone(timedelta(hours=1))
+    assert run_dir_name("full", datetime(2026, 2, 3, 10, 0, 0, tzinfo=paris)) == "2026-02-03T09-00-00Z-full"
+
+
+@pytest.mark.parametrize("name", ["2026-02-03T09-00-00Z-de-risk-seed42", "2026-02-03T09-00-00-de-risk-seed42"])
+def test_new_and_old_run_names_are_both_read(name):
+    from labrails.core.naming import descriptive_part, is_run_name
+
+    assert is_run_name(name) and descriptive_part(name) == "de-risk-seed42"
+
+
+def test_names_before_and_after_the_marker_sort_by_time_of_day():
+    from labrails.core.naming import run_dir_name
+
+    old, new = "2026-02-03T09-00-00-full", run_dir_name("full")
+    assert sorted([new, old]) == [old, new]
 
 
 @pytest.mark.parametrize(

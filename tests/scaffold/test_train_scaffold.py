@@ -92,7 +92,7 @@ def test_the_cartography_template_logs_dynamics_then_filters_by_them(tmp_path):
     overrides = {"cartography.strategy": "filter", "cartography.dynamics": "runs/*-de-risk-baseline"}
     train(exp, "de-risk-filter", env={"LABRAILS_OVERRIDES": json.dumps(overrides)})
     filtered = exp.run_dirs()[-1]
-    (used,) = [line for line in (filtered / "logs" / "train.log").read_text().splitlines() if "cartography:" in line]
+    (used,) = [line for line in (filtered / "logs" / "train.log").read_text().splitlines() if "data strategy" in line]
     assert base.name in used and "'strategy': 'filter'" in used
     assert read_json(filtered / "data.json")["rows"]["train"] < read_json(base / "data.json")["rows"]["train"]
 

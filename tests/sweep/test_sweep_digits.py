@@ -47,7 +47,7 @@ def test_a_two_by_two_digits_sweep_trains_filters_and_reviews_every_run(tmp_path
         assert (baseline / "logs" / "dynamics.jsonl").is_file()
         # the filter trained on the baseline's most ambiguous third, read from the same seed's baseline
         assert read_json(filtered / "data.json")["rows"]["train"] < read_json(baseline / "data.json")["rows"]["train"]
-        (used,) = [line for line in (filtered / "logs" / "train.log").read_text().splitlines() if "cartography:" in line]
+        (used,) = [line for line in (filtered / "logs" / "train.log").read_text().splitlines() if "data strategy" in line]
         assert baseline.name in used
         for run in (baseline, filtered):
             metrics = read_json(run / "metrics.json")

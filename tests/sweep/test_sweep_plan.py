@@ -117,9 +117,10 @@ def test_the_shipped_cartography_suite_plans_cleanly(tmp_path):
     # `labrails new` already copied the shipped suites into the experiment.
     plan = plan_sweep(exp.root / "suites" / "cartography.yaml")
 
-    assert [name for name, _ in plan.configurations()] == ["baseline", "filter", "smoothing", "weighting"]
-    assert len(plan.jobs) == 12 and plan.seeds == (42, 43, 44)
-    weighting44 = plan.jobs[-1]
+    assert [name for name, _ in plan.configurations()] == ["baseline", "filter", "smoothing", "weighting", "clusters",
+                                                           "clusters-smoothing"]
+    assert len(plan.jobs) == 18 and plan.seeds == (42, 43, 44)
+    weighting44 = [j for j in plan.jobs if j.run_name == "full-weighting-seed44"][0]
     assert weighting44.overrides["cartography.dynamics"] == "runs/*-full-baseline-seed44"
     assert weighting44.depends_on == ("full-baseline-seed44",)
     assert "no de-risk run" in plan.blocker  # a fresh experiment: the sweep would refuse to start

@@ -1,4 +1,9 @@
-"""The table behind ``labrails runs``: name, profile, status, identity, key metric, duration."""
+"""The table behind ``labrails runs``: name, profile, status, identity, key metric, duration.
+
+Listing never writes: a run whose process is gone shows as crashed without its run.json being touched,
+and the status shown is the registry's (a run.json alone never makes a run 'completed': see
+:func:`labrails.core.runinfo.shown_status`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
 from labrails.core.fsutil import read_json
 from labrails.core.journal import ignored_runs
-from labrails.core.runinfo import current_status, duration
+from labrails.core.runinfo import duration, observed, read_run_json, shown_status
 from labrails.tracking.cluster import job_label
 from labrails.tracking.progress import fmt_duration
 
@@ -64,10 +69,14 @@ def list_runs(exp: Experiment) -> list[RunRow]:
         except LabrailsError:
             primary = None
     ignored = ignored_runs(exp)
+    from labrails.core.registry import read_rows
+
+    registered = read_rows(exp.state)
     rows = []
     for run_dir in exp.run_dirs():
         try:
-            info = current_status(run_dir)
+            info = observed(run_dir, read_run_json(run_dir))
+            info["status"] = shown_status(registered.get(run_dir.name), str(info.get("status")))
         except LabrailsError:
             rows.append(RunRow(run_dir.name, "?", "unreadable", "?", "-", "-", run_dir.name in ignored, "-", run_dir))
             continue

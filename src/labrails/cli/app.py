@@ -17,6 +17,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from labrails import __version__
+
+        typer.echo(f"labrails {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print labrails' version and exit.")) -> None:
+    """Guardrails for ML experiments."""
+
+
 from labrails.cli import commands  # noqa: E402  (registers the commands on `app`)
 
 commands.register_all(app)

@@ -14,6 +14,9 @@ MODULES = (
     "labrails.cli.split_cmd",         # split make/check
     "labrails.cli.sweep_cmds",        # sweep
     "labrails.cli.analysis_cmds",     # analyze, report, report check
+    "labrails.cli.wrap_cmd",          # run NAME -- CMD
+    "labrails.cli.export_cmd",        # export tensorboard|mlflow|wandb
+    "labrails.cli.clusters_cmds",     # clusters
 )
 
 

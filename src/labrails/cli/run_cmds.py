@@ -12,16 +12,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def runs(
         experiment: Optional[Path] = ExperimentOpt,
-        rebuild: bool = typer.Option(False, help="Rebuild the registry from the run directories first."),
+        rebuild: bool = typer.Option(False, help="Rebuild the registry from the run directories first (an unreadable registry is moved aside, kept)."),
     ):
-        """List runs: name, profile, status, identity, key metric, duration, review (ignored ones marked)."""
-        from labrails.core.registry import Registry
+        """List runs: name, profile, status, identity, key metric, duration, review (ignored ones marked). Writes nothing unless --rebuild."""
         from labrails.analysis.runs_table import format_table, list_runs
 
         exp = experiment_at(experiment)
         if rebuild:
-            n = Registry(exp.state).rebuild(exp.runs_dir)
-            typer.echo(f"registry rebuilt from {n} run directories")
+            from labrails.core.registry import Registry, rebuild_summary
+
+            typer.echo(rebuild_summary(Registry(exp.state).rebuild(exp.runs_dir)))
         typer.echo(format_table(list_runs(exp)))
 
     @app.command()

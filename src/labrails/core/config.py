@@ -29,7 +29,12 @@ from labrails.core.schema import ANY, MAP, NULL, Key, Map, validate
 if TYPE_CHECKING:
     from typing import Any
 
-PROFILE_KEYS = {"budget_seconds"}  # allowed in a profile without a shared default
+# Allowed in a profile without a shared default. ``args``: command-line arguments a wrapped script gets
+# (`labrails run de-risk -- python main.py`), e.g. `de-risk: {args: {--epochs: 1}}`; see tracking/wrap.py.
+PROFILE_KEYS = {"budget_seconds", "args"}
+ARGS = Map(Key("args", MAP, values=(str, int, float, bool, list, type(None)),
+               message="'args' must map command-line options to values, e.g. `args: {--epochs: 1, --dry-run: true}`",
+               fix="one option per key; true passes a bare flag, false or null leaves it out"), extra=True)
 REQUIRED_PROFILES = ("de-risk", "full")
 
 # The shared values are the experiment's own (any keys); only `profiles` has a fixed shape. Whether a
@@ -83,6 +88,9 @@ def load_config(path: Path, data: dict[str, Any] | None = None) -> dict[str, Any
     base = {k: v for k, v in data.items() if k != "profiles"}
     for name, body in profiles.items():
         _check_keys(body, base, path=path, where=f"profiles.{name}", allow=PROFILE_KEYS)
+    for body in (base, *profiles.values()):
+        if "args" in body:
+            validate(body, ARGS, path=path)
     return data
 
 

@@ -51,16 +51,26 @@ class Experiment:
             return []
         return sorted(p for p in self.runs_dir.iterdir() if p.is_dir() and (p / "run.json").is_file())
 
+    def latest_run(self) -> Path:
+        """The run started last, by the registry's start order (a clock set back cannot reorder it)."""
+        from labrails.core.registry import Registry
+
+        name = Registry(self.state).latest(self.runs_dir)
+        if name is not None:
+            return self.runs_dir / name
+        runs = self.run_dirs()  # no registry yet (or none of its runs is left): the newest name
+        if not runs:
+            raise LabrailsError("this experiment has no runs yet", path=self.root, fix="start one: uv run train.py de-risk")
+        return runs[-1]
+
     def resolve_run(self, ref: str) -> Path:
         """A run given as a path, a full run name, a unique suffix/prefix of one, or ``latest``."""
         candidate = Path(ref)
         if candidate.is_dir() and (candidate / "run.json").is_file():
             return candidate.resolve()
-        runs = self.run_dirs()
         if ref == "latest":
-            if not runs:
-                raise LabrailsError("this experiment has no runs yet", path=self.root, fix="start one: uv run train.py de-risk")
-            return runs[-1]
+            return self.latest_run()
+        runs = self.run_dirs()
         exact = [p for p in runs if p.name == ref]
         if exact:
             return exact[0]

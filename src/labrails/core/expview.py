@@ -8,7 +8,6 @@ called: together they cost as much as the rest of a decision, and most decisions
 
 from __future__ import annotations
 
-import json
 import os
 
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
@@ -95,14 +94,28 @@ class ExperimentView:
 
     @property
     def registry_rows(self) -> dict:
+        """Every registry row (name -> row), in start order; read-only (works on a read-only experiment).
+
+        A registry that cannot be read raises a LabrailsError saying how to rebuild it (the guard fails closed).
+        """
         if self._registry is None:
-            path = os.path.join(self.state, "registry.json")
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    self._registry = (json.load(fh) or {}).get("runs", {})
-            except FileNotFoundError:
-                self._registry = {}
+            from labrails.core.registry import read_rows
+
+            self._registry = read_rows(self.state)
         return self._registry
+
+    def registry_find(self, **columns: str) -> list[dict]:
+        """The rows whose ``identity``/``status``/``profile``/``run`` equal the values given: one indexed
+        query, so its cost does not grow with the number of runs (``registry_rows`` reads them all)."""
+        if self._registry is not None:
+            return [r for r in self._registry.values() if all(r.get(k) == v for k, v in columns.items())]
+        from labrails.core.registry import read_rows
+
+        bad = set(columns) - {"identity", "status", "profile", "run"}
+        if bad:
+            raise ValueError(f"not a registry column: {sorted(bad)}")
+        where = " AND ".join(f"{k} = ?" for k in columns)
+        return list(read_rows(self.state, where, tuple(columns.values())).values())
 
     def code_version(self, script: str) -> str:
         if self._code_version is None:

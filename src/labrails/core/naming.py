@@ -1,13 +1,19 @@
-"""Run names: ``YYYY-MM-DDTHH-MM-SS-<descriptive-name>``, and the profile a name implies."""
+"""Run names: ``YYYY-MM-DDTHH-MM-SSZ-<descriptive-name>`` (UTC, marked ``Z``), and the profile a name implies.
+
+The time is UTC so names sort the same on every machine and never repeat or run backwards at a
+daylight-saving change. Names made before the ``Z`` (local time, no marker) are still read everywhere.
+Which run is the latest comes from the registry's start order (:meth:`Registry.latest`), not from names.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 MAX_NAME = 80
-_STAMP = "%Y-%m-%dT%H-%M-%S"
-_STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-")
+_STAMP = "%Y-%m-%dT%H-%M-%SZ"
+# With or without the "Z": names made before run names were in UTC carry local time and no marker.
+_STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z?-")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -44,7 +50,11 @@ def sanitize(descriptive: str) -> tuple[str, list[str]]:
 
 
 def timestamp(now: datetime | None = None) -> str:
-    return (now or datetime.now()).strftime(_STAMP)
+    """``now`` (default: this instant) in UTC; a naive datetime is taken as UTC already."""
+    now = now or datetime.now(timezone.utc)
+    if now.tzinfo is not None:
+        now = now.astimezone(timezone.utc)
+    return now.strftime(_STAMP)
 
 
 def run_dir_name(descriptive: str, now: datetime | None = None) -> str:

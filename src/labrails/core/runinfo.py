@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import read_json, write_json
-from labrails.core.liveness import is_crashed
+from labrails.core.liveness import is_crashed, pid_alive
 from labrails.core.schema import BOOL, INT, LIST, MAP, NULL, NUMBER, TEXT, Key, Map, validate
 
 if TYPE_CHECKING:
@@ -84,7 +84,8 @@ def read_run_json(run_dir: Path) -> dict[str, Any]:
 
 
 def write_run_json(run_dir: Path, info: dict[str, Any]) -> None:
-    write_json(Path(run_dir) / "run.json", info)
+    """Replace run.json; a run directory that no longer exists is not recreated (FileNotFoundError)."""
+    write_json(Path(run_dir) / "run.json", info, make_parents=False)
 
 
 def new_run_record(*, descriptive_name: str, experiment: str, profile: str, identity: str, config_hash: str,
@@ -131,26 +132,169 @@ def registry_row(info: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+OUTCOME = ".outcome.json"  # a small pre-allocated file: the last word of a run when the disk is full
+OUTCOME_BYTES = 4096
+
+
+def _padded(record: dict[str, Any]) -> bytes:
+    data = json.dumps(record, default=str).encode("utf-8")
+    if len(data) > OUTCOME_BYTES - 1 and record.get("error"):
+        error = dict(record["error"])
+        error["message"] = str(error.get("message", ""))[: OUTCOME_BYTES // 2]
+        error.pop("traceback", None)
+        data = json.dumps({**record, "error": error}, default=str).encode("utf-8")[: OUTCOME_BYTES - 1]
+    return data.ljust(OUTCOME_BYTES - 1) + b"\n"
+
+
+def preallocate_outcome(run_dir: Path) -> None:
+    """Reserve the run's last word now, while there is space: later writes overwrite these same blocks."""
+    path = os.path.join(str(run_dir), OUTCOME)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, _padded({"status": "running"}))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def record_outcome(run_dir: Path, status: str, error: dict[str, Any] | None = None, **facts: Any) -> None:
+    """Overwrite the pre-allocated outcome in place (needs no new disk space); raises OSError if it cannot."""
+    path = os.path.join(str(run_dir), OUTCOME)
+    record = {"status": status, "recorded_at": now_iso(), **facts}
+    if error:
+        record["error"] = {k: error.get(k) for k in ("type", "message")}
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.pwrite(fd, _padded(record), 0)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_outcome(run_dir: Path) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(str(run_dir), OUTCOME), encoding="utf-8") as fh:
+            data = json.loads(fh.read())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _crash_error(info: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "Crashed",
+        "message": f"process {info.get('pid')} on {info.get('host')} ended without recording an outcome "
+        f"(last heartbeat {info.get('heartbeat_at') or info.get('started_at')})",
+    }
+
+
+def observed(run_dir: Path, info: dict[str, Any]) -> dict[str, Any]:
+    """``info`` (a run.json) as the run stands now, without writing anything.
+
+    A 'running' run whose outcome file holds a final status (written when run.json could not be) takes it;
+    one whose process is gone is 'crashed'.
+    """
+    if info.get("status") != "running":
+        return info
+    outcome = read_outcome(run_dir)
+    if outcome and outcome.get("status") in ("completed", "failed", "crashed"):
+        return {**info, "status": outcome["status"], "error": info.get("error") or outcome.get("error"),
+                "finished_at": info.get("finished_at") or outcome.get("recorded_at")}
+    if is_crashed(info):
+        return {**info, "status": "crashed", "finished_at": info.get("finished_at"),
+                "error": info.get("error") or _crash_error(info)}
+    return info
+
+
+def observed_status(run_dir: Path | str, row: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """(status, error) of a run as its files and its process show it now; ``row`` stands in for a missing run.json."""
+    try:
+        info = read_run_json(Path(run_dir))
+    except LabrailsError:
+        if row.get("status") == "running" and row_is_dead(row, None):
+            return "crashed", {"type": "Crashed", "message": f"process {row.get('pid')} on {row.get('host')} "
+                               "ended before its run.json was written"}
+        return str(row.get("status")), None
+    now = observed(Path(run_dir), info)
+    return str(now.get("status")), (now.get("error") if now.get("status") != "completed" else None)
+
+
+def row_is_dead(row: Mapping[str, Any], run_dir: Path | str | None) -> bool:
+    """Is the process of a 'running' registry row gone? Same host: its pid; other host: its heartbeat."""
+    if row.get("host") == socket.gethostname():
+        return not pid_alive(row.get("pid"))
+    info: Mapping[str, Any] = row
+    if run_dir is not None:
+        try:
+            info = read_run_json(Path(run_dir))
+        except LabrailsError:
+            pass
+    return info.get("status") != "running" or is_crashed(info)
+
+
+def shown_status(row: Mapping[str, Any] | None, files_status: str) -> str:
+    """The status to believe, given the registry row and what the run's files say now.
+
+    The files may report a failure or a crash, never a success the registry did not record: a run whose
+    files say completed is 'unverified' without a row, and as its row says otherwise (a 'running' row whose
+    process is gone: 'crashed').
+    """
+    if row is None:
+        return "unverified" if files_status == "completed" else files_status
+    status = str(row.get("status"))
+    if status != "running":
+        return status
+    if files_status != "completed":
+        return files_status
+    return "crashed" if row_is_dead(row, None) else "running"
+
+
+def rebuilt_row(info: dict[str, Any], old: Mapping[str, Any] | None, run_dir: Path) -> dict[str, Any]:
+    """A run's registry row rebuilt from its run.json, keeping what the old row recorded (see registry)."""
+    now = observed(run_dir, info)
+    row = registry_row(now)
+    if old:
+        row.update(old)
+    row["status"] = shown_status(old, str(now.get("status")))
+    if row["status"] in ("failed", "crashed") and not row.get("error") and now.get("error"):
+        row["error"] = (now["error"].get("type"), now["error"].get("message"))
+    row.pop("missing_dir", None)
+    return row
+
+
+def scan_run_dirs(runs_dir: Path | str) -> dict[str, tuple[Path, dict[str, Any]]]:
+    """Every run directory with a readable run.json: name -> (directory, run.json). Clears dead writers' temp files."""
+    from labrails.core.fsutil import remove_stale_temps
+
+    found: dict[str, tuple[Path, dict[str, Any]]] = {}
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        return found
+    for run_dir in sorted(runs_dir.iterdir()):
+        if not run_dir.is_dir():
+            continue
+        remove_stale_temps(run_dir)
+        try:
+            found[run_dir.name] = (run_dir, read_run_json(run_dir))
+        except LabrailsError:
+            continue
+    return found
+
+
 def mark_crashed_if_dead(run_dir: Path) -> bool:
     try:
         info = read_run_json(run_dir)
     except LabrailsError:
         return False
-    if not is_crashed(info):
+    now = observed(run_dir, info)
+    if now is info:
         return False
-    info["status"] = "crashed"
-    info["finished_at"] = info.get("finished_at") or now_iso()
-    info["error"] = info.get("error") or {
-        "type": "Crashed",
-        "message": f"process {info.get('pid')} on {info.get('host')} ended without recording an outcome "
-        f"(last heartbeat {info.get('heartbeat_at')})",
-    }
-    write_run_json(run_dir, info)
+    write_run_json(run_dir, now)
     return True
 
 
 def current_status(run_dir: Path) -> dict[str, Any]:
-    """run.json with a dead 'running' process already turned into 'crashed'."""
+    """run.json with a dead 'running' process already turned into 'crashed' (writes run.json when it was)."""
     mark_crashed_if_dead(run_dir)
     return read_run_json(run_dir)
 

@@ -77,16 +77,40 @@ def git_state(cwd: Path) -> dict[str, Any]:
 
 
 def code_version(git: dict[str, Any], script: Path | None = None) -> str:
-    """``<short>`` for a clean tree, ``<short>+<diffhash6>`` when dirty.
+    """``<short>`` for a clean tree, ``<short>+<hash6>`` when the code differs from the commit.
 
-    Outside git the launched script's content stands in for the commit, so editing it still makes a new
-    identity.
+    The code is the launched script and the local modules it imports (:mod:`labrails.core.codefiles`).
+    Those git does not track (an ignored folder, or no repository at all) join the hash by content, so
+    editing them makes a new identity; their names are noted in ``git["ignored_code"]`` for git.json.
     """
-    if not git.get("available") and script is not None and Path(script).is_file():
-        return "nogit+" + hashlib.sha256(Path(script).read_bytes()).hexdigest()[:6]
+    from labrails.core.codefiles import content_digest, local_code_files
+
+    files = local_code_files(script) if script is not None else []
+    if not git.get("available"):
+        if not files:
+            return str(git.get("short"))
+        return "nogit+" + content_digest(files, os.path.dirname(files[0]))[:6]
+    top = git.get("toplevel") or (os.path.dirname(files[0]) if files else ".")
+    outside = _not_tracked(files, top)
+    if outside:
+        git["ignored_code"] = [os.path.relpath(p, top) for p in outside]
+        base = git.get("diff_sha256") or ""
+        mixed = hashlib.sha256((base + content_digest(outside, top)).encode()).hexdigest()
+        return f"{git['short']}+{mixed[:6]}"
     if git.get("dirty"):
         return f"{git['short']}+{git['diff_sha256'][:6]}"
     return str(git.get("short"))
+
+
+def _not_tracked(files: list[str], top: str) -> list[str]:
+    """The files git ignores or that lie outside the repository (untracked, not-ignored files are already
+    in the diff hash)."""
+    if not files:
+        return []
+    inside = [p for p in files if p.startswith(os.path.abspath(top) + os.sep)]
+    # check-ignore exits 1 when nothing is ignored, which _git reports as None; tracked files never count.
+    names = set((_git(["check-ignore", "--", *inside], Path(top)) or "").splitlines()) if inside else set()
+    return [p for p in files if p not in inside or p in names or os.path.relpath(p, top) in names]
 
 
 def _version(name: str) -> str | None:

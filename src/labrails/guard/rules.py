@@ -27,6 +27,7 @@ import re
 from labrails.core.expview import ExperimentView, find_experiment_root
 from labrails.core.identity import run_identity
 from labrails.core.policy import DERISK, derisk_blocker, pending_checkpoints
+from labrails.guard import wrapped as _wrapped
 from labrails.guard.runs import launch_text, option_value, resolve_path
 from labrails.guard.vocabulary import MAY_LAUNCH_PATTERN, SPEC_MARKER, STATE_DIR, STATE_MARKERS
 
@@ -327,4 +328,6 @@ RULES = (
     Rule("derisk-first", "run", "a non-de-risk run with no passing de-risk run on the current code and config", derisk_first),
     Rule("identical-run", "run", "a run whose identity (config + code) already completed", identical_run),
     Rule("foreground-run", "run", "a long run in the foreground under the Bash tool's default timeout", run_in_foreground),
+    Rule("wrapped-script", "run", "a plain launch of a script the experiment runs through `labrails run`",
+         _wrapped.plain_launch_of_wrapped_script),
 )

@@ -44,6 +44,12 @@ def option_value(args: list[str], option: str) -> str | None:
 
 
 def as_run_launch(launch: Launch, cwd: str) -> RunLaunch | None:
+    if launch.kind == "labrails" and launch.args[:1] == ["run"] or launch.kind == "script" and launch.script:
+        from labrails.guard.wrapped import wrapped_run_launch  # `labrails run`, and scripts it wraps
+
+        wrapped = wrapped_run_launch(launch, cwd)
+        if wrapped is not None:
+            return wrapped
     if launch.kind != "script" or not launch.script:
         return None
     script = resolve_path(cwd, launch.cwd, launch.script)

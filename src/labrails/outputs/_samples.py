@@ -16,6 +16,8 @@ import pandas as pd
 from labrails.outputs.names import bucket_of, bucket_width, safe_names
 
 MAX_INPUT_FILES_PER_SAMPLE = 1000
+# Columns an LLM run adds (labrails.llm.generate), shown in each input's METADATA when present.
+GENERATION_METADATA = ("finish_reason", "truncated", "prompt_tokens", "output_tokens")
 
 
 def fmt(value: object) -> str:
@@ -98,6 +100,7 @@ def write_sample_files(run_dir: Path, rows: pd.DataFrame, folder_of_row: np.ndar
                 f"valid_range: {valid}\n"
                 f"parse_ok: {parsed}\n"
                 f"outlier: {cols['outlier'][i]}\n"
+                + "".join(f"{c}: {fmt(cols[c][i])}\n" for c in GENERATION_METADATA if c in cols)
             )
             with open(os.path.join(folder, file_names[offset]), "w", encoding="utf-8") as out:
                 out.write(text)

@@ -37,6 +37,10 @@ TEMPLATES = {
     "wine-llm": {"script": "predict.py", "source": "predict.py", "config": "predict_config.yaml", "suites": None,
                  "data_source": "sklearn.datasets.load_wine", "min_test_size": 50, "expected_range": (0.70, 0.99),
                  "about": "a tiny character-level language model answering free-text prompts about wines (predict.py)"},
+    "llm": {"script": "llm.py", "source": "llm.py", "config": "llm_config.yaml", "suites": None,
+            "data_source": "vaderSentiment/vader_lexicon.txt", "min_test_size": 500, "expected_range": (0.85, 1.0),
+            "about": "a small causal LM fine-tuned with HF Trainer (labrails.hf) on VADER's rated words, evaluated "
+                     "with labrails.llm.generate (llm.py)"},
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
@@ -46,7 +50,14 @@ def _scaffold(relative: str) -> Path:
 
 
 def labrails_requirement() -> tuple[str, str | None]:
-    """How a PEP723 script finds labrails: a local checkout as a uv path source, else the package index."""
+    """How a PEP723 script finds labrails: the way this labrails was installed (a wheel, a checkout, a VCS
+    URL: a uv source), a source checkout on the path, else the package index."""
+    from labrails.project.install_source import installed_direct_url, installed_from_here, uv_source
+
+    direct = installed_direct_url()
+    if installed_from_here(direct, str(Path(__file__).resolve().parent.parent)):
+        source = uv_source(direct)
+        return ("labrails", source) if source else (f"labrails>={__version__}", None)
     checkout = source_checkout()
     if checkout is not None:
         return "labrails", f'labrails = {{ path = "{checkout.as_posix()}", editable = true }}'

@@ -20,8 +20,9 @@ ORDER = (
     # first: did it produce output
     "status", "outputs", "counts",
     # then: is anything broken
-    "budget", "data", "finite", "initial-loss", "learning", "predictions", "parse-failures", "distribution",
+    "budget", "data", "filtering", "finite", "preflight", "initial-loss", "learning", "predictions", "parse-failures", "distribution",
     "group-spread", "outliers",
+    "llm-truncation", "llm-parse", "llm-constant", "llm-labels", "llm-prompt-length",
     # finally: can the number be believed
     "evaluation-size", "chance", "too-good",
 )

@@ -35,6 +35,7 @@ class Job:
     identity: str
     depends_on: tuple[str, ...] = ()    # run names of earlier jobs whose runs this one reads
     reads: tuple[str, ...] = ()         # override values that name runs (checked again at launch)
+    prerequisites: tuple[tuple[str, str], ...] = ()  # (override value, file its newest match must hold)
     action: str = RUN
     existing: str | None = None         # the completed (skip) or running (wait) run's directory name
     notes: tuple[str, ...] = ()
@@ -144,34 +145,75 @@ def _resolve(plan: Plan, conf: Configuration, seed: int, overrides: Mapping[str,
 
 def _plan_job(plan: Plan, index: int, conf: Configuration, seed: int, names: dict[tuple[int, int], str],
               resolved: dict[str, dict[str, Any]]) -> Job:
-    suite, root = plan.suite, plan.experiment.root
+    suite = plan.suite
     overrides = fill(conf.overrides, seed=seed, profile=plan.profile)
     overrides[suite.seed_key] = seed
     notes: list[str] = []
     values = _resolve(plan, conf, seed, overrides).values
     earlier = [(c.name, resolved[names[(i, seed)]]) for i, c in enumerate(suite.configurations[:index])]
-    needs = dynamics.needs_dynamics(values, suite_path=suite.path, config=conf.name)
-    if needs and not values["cartography"].get("dynamics"):
-        overrides[dynamics.KEY] = dynamics.default_source(conf.name, earlier, suite_path=suite.path, profile=plan.profile, seed=seed)
-        notes.append(f"{dynamics.KEY} = {overrides[dynamics.KEY]} (from the earlier configuration that logs dynamics)")
+    needed = [p for p in dynamics.PREREQUISITES if dynamics.needs(p, values, suite_path=suite.path, config=conf.name)]
+    for prereq in needed:
+        if not _get(values, prereq.key):
+            overrides[prereq.key] = dynamics.default_source(conf.name, earlier, suite_path=suite.path, profile=plan.profile,
+                                                            seed=seed, prereq=prereq)
+            notes.append(f"{prereq.key} = {overrides[prereq.key]} (from the earlier configuration that "
+                         f"{'logs dynamics' if prereq is dynamics.DYNAMICS else 'makes cluster assignments'})")
     result = _resolve(plan, conf, seed, overrides)
     resolved[names[(index, seed)]] = result.values
 
     depends: list[str] = []
     reads = references.references(overrides)
     for key, value in reads.items():
-        producers = _producers(plan, conf, index, key, value, names)
-        depends += [name for _, name in producers]
-        if key == dynamics.KEY and needs:
-            producer_values = [(suite.configurations[i].name, resolved[name]) for i, name in producers]
-            dynamics.check_source(conf.name, value, producer_values, references.newest_match(root, value), suite_path=suite.path)
-    source = result.values["cartography"].get("dynamics") if needs else None
-    if isinstance(source, str) and dynamics.KEY not in reads and not _exists(root, source):
-        raise ConfigError(f"configuration '{conf.name}': cartography.dynamics {source!r} does not exist", path=suite.path,
-                          fix="point it at a run directory (or a glob under runs/) that logged dynamics")
+        depends += [name for _, name in _producers(plan, conf, index, key, value, names)]
+    files, prereq_notes = _prerequisites(plan, conf, index, seed, needed, result.values, reads, names, resolved)
     return Job(config=conf.name, config_index=index, seed=seed, run_name=names[(index, seed)], overrides=overrides,
                identity=run_identity(result.hash, plan.code_version), depends_on=tuple(dict.fromkeys(depends)),
-               reads=tuple(reads.values()), notes=tuple(notes))
+               reads=tuple(reads.values()), notes=tuple(notes + prereq_notes), prerequisites=files)
+
+
+def _get(values: Mapping[str, Any], dotted: str) -> Any:
+    section, key = dotted.split(".", 1)
+    inner = values.get(section)
+    return inner.get(key) if isinstance(inner, dict) else None
+
+
+def _prerequisites(plan: Plan, conf: Configuration, index: int, seed: int, needed: list, values: Mapping[str, Any],
+                   reads: Mapping[str, str], names: dict[tuple[int, int], str],
+                   resolved: dict[str, dict[str, Any]]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """Each input the job reads (dynamics, cluster assignments): made by an earlier configuration, or held,
+    current, by an existing run. Returns ``((value, file), ...)`` for the launch-time check, and the notes
+    the plan prints (the prerequisite steps)."""
+    root, suite = plan.experiment.root, plan.suite
+    files: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for prereq in needed:
+        source = _get(values, prereq.key)
+        if prereq.key in reads:
+            value = reads[prereq.key]
+            producers = _producers(plan, conf, index, prereq.key, value, names)
+            producer_values = [(suite.configurations[i].name, resolved[name]) for i, name in producers]
+            existing = references.newest_match(root, value)
+            split = values.get("data", {}).get("split_file") if isinstance(values.get("data"), dict) else None
+            notes.append(dynamics.check_source(conf.name, value, producer_values, existing, suite_path=suite.path,
+                                               prereq=prereq, code_version=plan.code_version,
+                                               split_file=root / split if isinstance(split, str) else None))
+            if not producers and existing is not None and prereq is dynamics.ASSIGNMENTS:
+                _check_cluster_rules(conf, values, existing, suite.path)
+            files.append((value, prereq.file))
+        elif isinstance(source, str) and not _exists(root, source):
+            raise ConfigError(f"configuration '{conf.name}': {prereq.key} {source!r} does not exist", path=suite.path,
+                              fix=f"point it at a run directory (or a glob under runs/) made with {prereq.flag}: true")
+    return tuple(files), notes
+
+
+def _check_cluster_rules(conf: Configuration, values: Mapping[str, Any], run_dir: Path, suite_path: Path) -> None:
+    """Excluded clusters that the existing assignments do not have fail here, not in the job."""
+    from labrails.recipes.clusters import check_rules, check_section, load_assignments
+
+    try:
+        check_rules(check_section(values) or {}, load_assignments(run_dir), config_path=suite_path)
+    except LabrailsError as exc:
+        raise ConfigError(f"configuration '{conf.name}': {exc.message}", path=suite_path, fix=exc.fix) from None
 
 
 def _exists(root: Path, value: str) -> bool:

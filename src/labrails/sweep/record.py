@@ -43,6 +43,7 @@ class SweepRecord:
             "suite": plan.suite.name,
             "suite_file": str(suite_path),
             "suite_sha256": hashlib.sha256(suite_path.read_bytes()).hexdigest(),
+            "configs": [str(p) for p in plan.suite.sources],   # the saved configurations a --configs sweep re-runs
             "experiment": str(plan.experiment.root),
             "script": plan.script.name,
             "profile": plan.profile,

@@ -40,7 +40,7 @@ from labrails.sweep.plan import (
 from labrails.sweep.record import SweepRecord
 from labrails.sweep.references import newest_match
 from labrails.sweep.slurm import job_parameters
-from labrails.sweep.suite import Suite
+from labrails.sweep.suite import Suite, suite_from_configs
 
 DONE = ("completed", "skipped")
 POLL_S = 0.2
@@ -170,6 +170,10 @@ class Scheduler:
             if status != "completed":
                 where = f"runs/{newest.name}, which is {status}" if newest else "no run"
                 return f"{value} resolves to {where} (the script reads the newest match)"
+        for value, needed in job.prerequisites:
+            newest = newest_match(self.root, value)
+            if newest is not None and not (newest / needed).is_file():
+                return f"{value} resolves to runs/{newest.name}, which has no {needed}"
         return None
 
     def collect(self) -> None:
@@ -280,26 +284,37 @@ def terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-def run_sweep(suite: Suite | Path | str | None, *, seeds: Sequence[int | str] | None = None, experiment: Path | str | None = None,
-              dry_run: bool = False, stop_on_error: bool = False, max_parallel: int | None = None, launcher: str | None = None,
-              cluster: str | None = None, resume: bool = False, echo: Callable[[str], None] = print) -> SweepResult:
+def run_sweep(suite: Suite | Path | str | None = None, *, seeds: Sequence[int | str] | None = None,
+              experiment: Path | str | None = None, dry_run: bool = False, stop_on_error: bool = False,
+              max_parallel: int | None = None, launcher: str | None = None, cluster: str | None = None,
+              configs: Sequence[Path | str] | None = None, resume: bool = False,
+              echo: Callable[[str], None] = print) -> SweepResult:
     """Plan, check and run a suite; the Python twin of `labrails sweep`.
 
+    ``configs`` (instead of ``suite``): saved resolved configurations, ``runs/<run>/config.yaml``, re-run
+    exactly (with ``seeds`` when given, else their own), planned, deduplicated and gated like any suite.
     ``resume``: take the suite, seeds and options left out from the newest sweep record (of ``suite`` when
     given), and first settle that sweep's SLURM jobs (see ``record.settle_earlier_jobs``).
+
     Raises LabrailsError before anything runs for bad input (suite, overrides, script, de-risk gate,
     launcher options). Returns a SweepResult whose ``exit_code`` the CLI uses: 0 all done, 1 some job
     failed or was blocked, 130 interrupted (run it again to resume), 2 a dry run that would be refused.
     """
-    if resume:
+    if resume and not configs:
         suite, seeds, options = _resumed(suite, seeds, experiment, echo)
         launcher = launcher or options.get("launcher")
         cluster = cluster or (options.get("cluster") if launcher == "submitit" else None)
         max_parallel = max_parallel or options.get("max_parallel")
         stop_on_error = stop_on_error or bool(options.get("stop_on_error"))
-    if suite is None:
-        raise LabrailsError("which suite?", fix="labrails sweep suites/NAME.yaml, or labrails sweep --resume")
     launcher, max_parallel = launcher or "local", max_parallel or 1
+    if configs:
+        if suite is not None:
+            raise LabrailsError("give a suite file or --configs, not both",
+                                fix="labrails sweep suites/cartography.yaml, or labrails sweep --configs runs/*/config.yaml")
+        suite, root = suite_from_configs(configs)
+        experiment = experiment or root
+    elif suite is None:
+        raise LabrailsError("no suite file given", fix="labrails sweep suites/cartography.yaml (or --configs runs/<run>/config.yaml), or labrails sweep --resume")
     plan = plan_sweep(suite, seeds=seeds, experiment=experiment)
     _check_options(plan, max_parallel=max_parallel, launcher=launcher, cluster=cluster)
     parameters = _parameters(plan, max_parallel) if launcher == "submitit" else None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from labrails.core.errors import LabrailsError
 from labrails.core.registry import Registry
-from labrails.core.runinfo import now_iso, read_run_json, registry_row, write_run_json
+from labrails.core.runinfo import now_iso, read_run_json, record_outcome, registry_row, write_run_json
 
 if TYPE_CHECKING:
     from typing import Any
@@ -94,6 +94,10 @@ def record_ending(run_dir: Path, reason: str) -> bool:
         return False
     info.update(status="failed", finished_at=info.get("finished_at") or now_iso(),
                 error={"type": ENDED_TYPE, "message": reason})
+    try:  # the run's own last word, where it has one, says the same
+        record_outcome(run_dir, "failed", info["error"])
+    except OSError:
+        pass
     write_run_json(run_dir, info)
     Registry(run_dir.parent.parent / ".labrails").update(info["run"], **registry_row(info))
     return True

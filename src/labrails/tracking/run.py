@@ -14,7 +14,11 @@ with labrails.start_run("de-risk") as run:          # profile "de-risk" is impli
 
 Lifecycle (seed practice "prepare / start / complete or fail"): the config is resolved and validated and
 the identity computed before anything is written; the registry refuses a run identical to one that
-completed; the run directory is claimed atomically; run.json moves running -> completed | failed | crashed.
+completed; the run directory and its run.json are made inside the registry's claim, so a process killed at
+any point of a start leaves either nothing or a run that reads as crashed; run.json moves
+running -> completed | failed | crashed. SIGTERM and SIGHUP record 'failed' with the signal as the reason
+(:mod:`labrails.tracking.signals`); closing a run is a list of best-effort steps that starts with a small
+pre-allocated outcome file, so a full disk still leaves the status and the reason.
 """
 
 from __future__ import annotations
@@ -32,14 +36,21 @@ from typing import Any, Mapping
 from labrails.core import config as config_mod
 from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment, find_experiment
-from labrails.core.fsutil import write_atomic, write_json
+from labrails.core.fsutil import disk_errors, fault, os_error, write_atomic, write_json
 from labrails.core.identity import run_identity
 from labrails.tracking.metrics_log import MetricsWriter
 from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
 from labrails.tracking.progress import Progress, fmt_duration
 from labrails.tracking.provenance import any_synthetic, fingerprint
 from labrails.core.registry import Registry
-from labrails.core.runinfo import new_run_record, now_iso, read_run_json, registry_row, write_run_json
+from labrails.core.runinfo import (
+    new_run_record,
+    now_iso,
+    preallocate_outcome,
+    record_outcome,
+    registry_row,
+    write_run_json,
+)
 from labrails.core.snapshot import code_version, environment, git_state
 from labrails.tracking import cluster
 
@@ -68,12 +79,17 @@ class Run:
         self._metrics = MetricsWriter(self.logs / "metrics.jsonl", started=time.time())
         self._progress: Progress | None = None
         self._finished = False
-        self._lock = threading.Lock()
+        # Re-entrant: a SIGTERM handler runs on the main thread, possibly while it is writing run.json.
+        self._lock = threading.RLock()
         self._stop = threading.Event()
+        self._gone_reported = False
         self._sink_ids: list[int] = []
         self.log = self._setup_logging()
         self._heartbeat = threading.Thread(target=self._beat, name="labrails-heartbeat", daemon=True)
         self._heartbeat.start()
+        from labrails.tracking.signals import SignalGuard
+
+        self._signals = SignalGuard(self._on_signal).install()
 
     # ---------------------------------------------------------------- logging
     def _setup_logging(self):
@@ -168,7 +184,7 @@ class Run:
         }
         if split_file and Path(split_file).is_file():
             record["split_sha256"] = fingerprint(Path(split_file))
-        write_json(self.dir / "data.json", record)
+        write_json(self.dir / "data.json", record, make_parents=False)
         self.info["synthetic_data"] = is_synthetic
         self._write_info()
         self.log.info(f"data: {source} | rows {dict(rows or {})} | fingerprint {fp} | synthetic={is_synthetic}")
@@ -200,10 +216,17 @@ class Run:
                 return
             self._finished = True
         metrics = {k: _plain(v) for k, v in (metrics or {}).items()}
-        write_json(self.dir / "metrics.json", metrics)
-        self._close("completed", metrics=metrics)
+        try:
+            write_json(self.dir / "metrics.json", metrics, make_parents=False)
+        except OSError as exc:  # the disk filled, or the directory was deleted: the run cannot be completed
+            err = self._write_error(exc, self.dir / "metrics.json")
+            self._close("failed", error=_error_record(err))
+            self._remove_sinks()
+            raise err from None
+        problems = self._close("completed", metrics=metrics)
         took = fmt_duration(self.info.get("duration_s"))
         self.log.info(f"run completed in {took}: {json.dumps(metrics)}")
+        self._report(problems)
         self.log.info(f"results: {self.dir / 'README.txt'}")
         self._remove_sinks()
 
@@ -212,20 +235,56 @@ class Run:
             if self._finished:
                 return
             self._finished = True
-        interrupted = isinstance(exc, KeyboardInterrupt)
-        error = {
-            "type": type(exc).__name__,
-            "message": "interrupted (Ctrl-C)" if interrupted else str(exc),
-            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
-        }
-        self._close("failed", error=error)
+        error = _error_record(exc)
+        problems = self._close("failed", error=error)
         self.log.error(f"run failed: {error['type']}: {error['message']}")
+        self._report(problems)
         self.log.error(f"traceback saved in {self.dir / 'run.json'}")
         self._remove_sinks()
 
-    def _close(self, status: str, *, metrics: dict[str, Any] | None = None, error: dict[str, Any] | None = None) -> None:
+    def _on_signal(self, signum: int) -> None:
+        """SIGTERM/SIGHUP: record the run as failed, with the signal as the reason (no logging: see below)."""
+        from labrails.tracking.signals import describe
+
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+        name = describe(signum)
+        error = {"type": "Terminated", "message": f"terminated by {name} (the job was stopped from outside)",
+                 "traceback": ""}
+        # loguru's sinks hold locks the interrupted main thread may own: write straight to stderr instead.
+        problems = self._close("failed", error=error, readme=False)
+        note = f"labrails: run {self.name} recorded as failed: {error['message']}\n"
+        note += "".join(f"labrails: {p}\n" for p in problems)
+        try:
+            os.write(2, note.encode("utf-8", "replace"))
+        except OSError:
+            pass
+
+    def _write_error(self, exc: OSError, path: Path) -> LabrailsError:
+        if not self.dir.is_dir():
+            return self._gone_error()
+        err = os_error(exc, path)
+        return err if isinstance(err, LabrailsError) else LabrailsError(f"cannot write ({exc})", path=path, fix="see the error above")
+
+    def _gone_error(self) -> LabrailsError:
+        return LabrailsError("the run directory was deleted while the run was going; its outcome is only in the registry",
+                             path=self.dir, fix="do not delete a running run's directory; re-run to get its results")
+
+    def _close(self, status: str, *, metrics: dict[str, Any] | None = None, error: dict[str, Any] | None = None,
+               readme: bool = True) -> list[str]:
+        """Record the outcome. Each step is tried on its own, so one that fails (a full disk, a deleted
+        directory) does not stop the others; returns what could not be done.
+
+        The pre-allocated outcome file comes first: it needs no new disk space.
+        """
+        self._signals.uninstall()
         self._stop.set()
-        self._metrics.close()
+        problems: list[str] = []
+        gone = not self.dir.is_dir()
+        if gone:
+            status, error = "failed", _error_record(self._gone_error())
         self.info.update(status=status, finished_at=now_iso(), duration_s=round(time.monotonic() - self._t0, 2))
         if error:
             self.info["error"] = error
@@ -234,14 +293,32 @@ class Run:
             self.info["primary_metric"] = {"name": primary, "value": metrics[primary]}
         if self.info.get("budget_seconds") and self.info["duration_s"] > self.info["budget_seconds"]:
             self.info["over_budget"] = True
-        self._write_info()
-        Registry(self.experiment.state).update(self.name, **registry_row(self.info))
-        try:
+
+        def readme_step() -> None:
             from labrails.tracking.readme import write_run_readme
 
             write_run_readme(self)
-        except Exception as exc:  # README.txt is documentation; its failure must not lose the outcome above
-            self.log.warning(f"could not write README.txt: {exc}")
+
+        steps: list[tuple[str, Any]] = []
+        if not gone:
+            steps += [("the outcome file", lambda: record_outcome(self.dir, status, error, finished_at=self.info["finished_at"])),
+                      ("the metrics log", self._metrics.close),
+                      ("run.json", self._write_info)]
+        steps.append(("the registry row", lambda: Registry(self.experiment.state).update(self.name, **registry_row(self.info))))
+        if readme and not gone:
+            steps.append(("README.txt", readme_step))  # documentation: its failure must not lose the outcome above
+        for what, step in steps:
+            try:
+                step()
+            except Exception as exc:
+                problems.append(f"could not write {what}: {exc}")
+        if gone:
+            problems.insert(0, self._gone_error().render())
+        return problems
+
+    def _report(self, problems: list[str]) -> None:
+        for problem in problems:
+            self.log.warning(problem)
 
     def _write_info(self) -> None:
         with self._lock:
@@ -249,6 +326,11 @@ class Run:
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
+            if not self.dir.is_dir():
+                if not self._gone_reported:  # report once; never recreate what someone deleted
+                    self._gone_reported = True
+                    self.log.error(self._gone_error().render())
+                continue
             self.info["heartbeat_at"] = now_iso()
             self.info["heartbeat_ts"] = time.time()
             try:
@@ -275,6 +357,17 @@ class Run:
             return False
         self.finish(None if self._finished else {})
         return False
+
+
+def _error_record(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, KeyboardInterrupt):
+        message = "interrupted (Ctrl-C)"
+    elif isinstance(exc, LabrailsError):
+        message = exc.render()
+    else:
+        message = str(exc)
+    return {"type": type(exc).__name__, "message": message,
+            "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
 
 
 def _plain(value: Any) -> Any:
@@ -304,11 +397,12 @@ def resolve_profile(descriptive: str, profile: str | None, profiles: list[str], 
 
 def start_run(name: str, *, experiment: Path | str | None = None, profile: str | None = None,
               overrides: Mapping[str, Any] | None = None, force: bool = False, script: Path | str | None = None,
-              command: list[str] | None = None) -> Run:
+              command: list[str] | None = None, args: list[str] | None = None) -> Run:
     """Validate everything, refuse duplicates, then create ``runs/<timestamp>-<name>/`` and return the Run.
 
     ``experiment`` defaults to the experiment containing ``script`` (the calling script) or the cwd.
     Raises RunAlreadyCompleted when an identical run already completed (unless ``force``).
+    ``args``: the arguments of a wrapped command (``labrails run``), part of the identity.
     """
     if script is None and sys.argv and sys.argv[0].endswith(".py"):
         script = sys.argv[0]
@@ -329,6 +423,9 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         except json.JSONDecodeError as exc:
             raise LabrailsError(f"{OVERRIDES_ENV} is not valid JSON ({exc})", fix='e.g. {"optim.lr": 0.01}') from None
     all_overrides.update(overrides or {})
+    from labrails.core.overrides import check_overrides
+
+    all_overrides = check_overrides(exp.config_path, all_overrides, source=OVERRIDES_ENV if env_overrides else "--set")
     resolved = config_mod.resolve(exp.config_path, chosen, all_overrides, script=config_mod.script_name(script, exp.root))
 
     spec = None
@@ -339,7 +436,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
 
     git = git_state(exp.root)
     version = code_version(git, script)
-    identity = run_identity(resolved.hash, version)
+    identity = run_identity(resolved.hash, version, args)
 
     info = new_run_record(
         descriptive_name=descriptive, experiment=exp.name, profile=chosen, identity=identity,
@@ -348,41 +445,32 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         overrides=all_overrides, forced=force, name_changes=notes,
     )
     info.update(cluster.scheduler_fields())  # inside a SLURM job: its id and node
+    if args:
+        info["command_args"] = list(args)
 
     registry = Registry(exp.state)
-    holder: dict[str, Path] = {}
-
-    def create_dir() -> dict[str, Any]:
-        run_path = _claim_dir(exp.runs_dir, descriptive)
-        holder["dir"] = run_path
-        info["run"] = run_path.name
-        return registry_row(info)
-
-    registry.claim(create_dir, identity=identity, force=force, runs_dir=exp.runs_dir)
-    run_path = holder["dir"]
+    run_path = _claim(registry, exp, descriptive, info, force=force)
     try:
+        fault("after-claim")
         for sub in SUBDIRS:
             (run_path / sub).mkdir()
-        write_run_json(run_path, info)
+        preallocate_outcome(run_path)
         from labrails.core.yamlfile import dump_yaml
 
-        write_atomic(run_path / "config.yaml", dump_yaml(resolved.values))
+        write_atomic(run_path / "config.yaml", dump_yaml(resolved.values), make_parents=False)
         argv = command if command is not None else [sys.executable, *sys.argv]
         env_line = f"{OVERRIDES_ENV}={shlex.quote(env_overrides)} " if env_overrides else ""
-        write_atomic(run_path / "command.txt", f"cd {shlex.quote(os.getcwd())}\n{env_line}{shlex.join(argv)}\n")
-        write_json(run_path / "env.json", environment())
+        write_atomic(run_path / "command.txt", f"cd {shlex.quote(os.getcwd())}\n{env_line}{shlex.join(argv)}\n",
+                     make_parents=False)
+        write_json(run_path / "env.json", environment(), make_parents=False)
         diff = git.pop("diff", "")
-        write_json(run_path / "git.json", git)
+        write_json(run_path / "git.json", git, make_parents=False)
         if diff:
-            write_atomic(run_path / "diff.patch", diff)
+            write_atomic(run_path / "diff.patch", diff, make_parents=False)
+        run = Run(exp, run_path, info, resolved.values, spec)
     except BaseException as exc:
         # The directory is claimed and registered: record why it stopped instead of leaving it half-written.
-        info.update(status="failed", finished_at=now_iso(), error={"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()})
-        write_run_json(run_path, info)
-        registry.update(info["run"], **registry_row(info))
-        raise
-
-    run = Run(exp, run_path, info, resolved.values, spec)
+        raise _abandon_start(registry, run_path, info, exc) from None
     cluster.watch(run)  # SLURM's SIGUSR2 (time limit, preemption) ends the run as failed: Preempted
     for note in notes:
         run.log.warning(f"run name changed: {note} -> '{descriptive}'")
@@ -392,6 +480,59 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
     if resolved.budget_seconds:
         run.log.info(f"budget for this profile: {fmt_duration(resolved.budget_seconds)}")
     return run
+
+
+def _claim(registry: Registry, exp: Experiment, descriptive: str, info: dict[str, Any], *, force: bool) -> Path:
+    """Claim the run in the registry; its directory and run.json are made inside the same transaction.
+
+    A process killed at any point leaves nothing that blocks an identical run: before the commit there is
+    no row (at most an empty directory, or one whose run.json reads as crashed); after it, a 'running' row
+    whose process is gone, which the next claim marks crashed.
+    """
+    made: dict[str, Path] = {}
+
+    def create() -> dict[str, Any]:
+        run_path = _claim_dir(exp.runs_dir, descriptive)
+        made["dir"] = run_path
+        info["run"] = run_path.name
+        fault("after-mkdir")
+        write_run_json(run_path, info)
+        return registry_row(info)
+
+    try:
+        with disk_errors(exp.runs_dir):
+            registry.claim(create, identity=info["identity"], force=force, runs_dir=exp.runs_dir)
+    except BaseException:
+        if "dir" in made:  # the claim did not happen: take back what this process made, and only that
+            for leftover in (made["dir"] / "run.json",):
+                try:
+                    leftover.unlink()
+                except OSError:
+                    pass
+            try:
+                made["dir"].rmdir()
+            except OSError:
+                pass
+        raise
+    return made["dir"]
+
+
+def _abandon_start(registry: Registry, run_path: Path, info: dict[str, Any], exc: BaseException) -> BaseException:
+    """A start that failed after its claim: record why (best effort) and return the error to raise."""
+    error = _error_record(exc)
+    if isinstance(exc, OSError):
+        converted = os_error(exc, exc.filename or run_path)
+        if isinstance(converted, LabrailsError):
+            error["message"] = converted.render()
+            exc = converted
+    info.update(status="failed", finished_at=now_iso(), error=error)
+    for step in (lambda: record_outcome(run_path, "failed", error), lambda: write_run_json(run_path, info),
+                 lambda: registry.update(info["run"], **registry_row(info))):
+        try:
+            step()
+        except Exception:
+            pass
+    return exc
 
 
 def _claim_dir(runs_dir: Path, descriptive: str) -> Path:
@@ -409,18 +550,24 @@ def _claim_dir(runs_dir: Path, descriptive: str) -> Path:
 
 
 def _resumable_checkpoint(exp: Experiment, identity: str, current: Path) -> Path | None:
-    """The newest checkpoint left by an identical run that crashed or failed, so training can resume."""
+    """The newest checkpoint left by an identical run that crashed or failed, so training can resume.
+
+    The registry names the candidates (one indexed query), so this does not read every run directory.
+    """
+    from labrails.core.runinfo import observed_status
+
     best: tuple[float, Path] | None = None
-    for run_dir in exp.run_dirs():
+    for row in Registry(exp.state).find(identity=identity, status=("crashed", "failed", "running")):
+        run_dir = exp.runs_dir / row["run"]
         if run_dir == current:
             continue
-        try:
-            info = read_run_json(run_dir)
-        except LabrailsError:
-            continue
-        if info.get("identity") != identity or info.get("status") not in ("crashed", "failed"):
-            continue
+        if row.get("status") == "running" and observed_status(run_dir, row)[0] not in ("crashed", "failed"):
+            continue  # still going: its checkpoint is not ours to take
         ckpt = run_dir / "checkpoints" / "last.pt"
-        if ckpt.is_file() and (best is None or ckpt.stat().st_mtime > best[0]):
-            best = (ckpt.stat().st_mtime, ckpt)
+        try:
+            mtime = ckpt.stat().st_mtime
+        except OSError:
+            continue
+        if best is None or mtime > best[0]:
+            best = (mtime, ckpt)
     return best[1] if best else None

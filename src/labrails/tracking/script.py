@@ -18,10 +18,15 @@ if TYPE_CHECKING:
 
 
 def start_run_or_exit(name: str, *, profile: str | None = None, force: bool = False,
-                      script: Path | str | None = None, experiment: Path | str | None = None) -> Run:
-    """``start_run`` for a script's entry point: the Run, or a printed reason and ``SystemExit``."""
+                      script: Path | str | None = None, experiment: Path | str | None = None,
+                      overrides: list[str] | None = None) -> Run:
+    """``start_run`` for a script's entry point: the Run, or a printed reason and ``SystemExit``.
+    ``overrides``: ``--set KEY=VALUE`` items, typed against config.yaml (:mod:`labrails.core.overrides`)."""
     try:
-        return start_run(name, experiment=experiment, profile=profile, force=force, script=script)
+        from labrails.core.overrides import parse_set
+
+        return start_run(name, experiment=experiment, profile=profile, force=force, script=script,
+                         overrides=parse_set(overrides))
     except RunAlreadyCompleted as done:
         print(done.render())
         raise SystemExit(0) from None

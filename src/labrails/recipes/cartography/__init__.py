@@ -33,6 +33,7 @@ from labrails.recipes.cartography.strategies import (
     select_ambiguous,
     smoothed_cross_entropy,
     smoothing_from_variability,
+    strategy_parts,
     weights_from_variability,
 )
 
@@ -54,5 +55,6 @@ __all__ = [
     "select_ambiguous",
     "smoothed_cross_entropy",
     "smoothing_from_variability",
+    "strategy_parts",
     "weights_from_variability",
 ]

@@ -31,7 +31,14 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-STRATEGIES = ("none", "filter", "smoothing", "weighting")
+# A filter may be combined with smoothing or weighting: the filter picks the ids first, then smoothing
+# and weights are computed for the ids it kept (weights are normalised over the trained examples).
+STRATEGIES = ("none", "filter", "smoothing", "weighting", "filter+smoothing", "filter+weighting")
+
+
+def strategy_parts(strategy: str) -> tuple[str, ...]:
+    """``"filter+smoothing"`` -> ``("filter", "smoothing")``; ``"none"`` -> ``()``."""
+    return () if strategy == "none" else tuple(strategy.split("+"))
 
 
 def _check_fraction(name: str, value: Any, *, allow_bool: bool = False) -> None:
@@ -195,6 +202,8 @@ class StrategyPlan:
     weights: np.ndarray | None = None
     source: str | None = None
     n_train: int = 0
+    steps: list[dict[str, Any]] = field(default_factory=list)   # what each rule did, in the order applied
+    classes: dict[str, dict[str, int]] = field(default_factory=dict)  # {"before": {label: n}, "after": ...}
     _pos: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -237,17 +246,23 @@ class StrategyPlan:
         for name, arr in (("eps", self.eps), ("weights", self.weights)):
             if arr is not None and len(arr):
                 out[name] = {"min": float(arr.min()), "mean": float(arr.mean()), "max": float(arr.max())}
+        if self.steps:
+            out["steps"] = self.steps
+        if self.classes:
+            out["classes"] = self.classes
         return out
 
 
 def apply_strategy(cfg: Mapping[str, Any] | None, map_df, train_ids: Sequence[int | str]) -> StrategyPlan:
     """Turn the ``cartography:`` section of a config into a StrategyPlan.
 
-    Keys (defaults in ``CONFIG_DEFAULTS``): strategy (none | filter | smoothing | weighting), dynamics
+    Keys (defaults in ``CONFIG_DEFAULTS``): strategy (one of ``STRATEGIES``: none, filter, smoothing,
+    weighting, or a filter combined with one of the others, ``filter+smoothing``), dynamics
     (a dynamics.jsonl or a run directory; required unless strategy is none), top_fraction, keep_easy,
     keep_hard (filter), smoothing_factor, max_smoothing (smoothing), weight_clip_min, weight_clip_max
     (weighting), ambiguous_fraction (regions, when the map is built here). ``map_df`` may be None:
-    the map is then computed from ``dynamics``.
+    the map is then computed from ``dynamics``. A combined strategy filters first, then computes
+    smoothing or weights for the kept ids only.
     """
     cfg = dict(cfg or {})
     unknown = sorted(set(cfg) - set(CONFIG_DEFAULTS))
@@ -279,26 +294,28 @@ def apply_strategy(cfg: Mapping[str, Any] | None, map_df, train_ids: Sequence[in
     _check_map(map_df)
     sub = _rows(map_df, train)
 
-    if strategy == "filter":
+    parts = strategy_parts(strategy)
+    ids = train
+    if "filter" in parts:
         kept = set(
             select_ambiguous(
                 sub, opts["top_fraction"], keep_easy=opts["keep_easy"], keep_hard=opts["keep_hard"]
             )
         )
         ids = [i for i in train if i in kept]
-        return StrategyPlan("filter", ids, source=source, n_train=len(train))
-    if strategy == "smoothing":
+    eps = weights = None
+    if "smoothing" in parts:
         eps = smoothing_from_variability(
             map_df,
-            train,
+            ids,
             factor=_check_number("smoothing_factor", opts["smoothing_factor"]),
             max_smoothing=_check_number("max_smoothing", opts["max_smoothing"]),
         )
-        return StrategyPlan("smoothing", train, eps=eps, source=source, n_train=len(train))
-    weights = weights_from_variability(
-        map_df,
-        train,
-        clip_min=_check_number("weight_clip_min", opts["weight_clip_min"]),
-        clip_max=_check_number("weight_clip_max", opts["weight_clip_max"]),
-    )
-    return StrategyPlan("weighting", train, weights=weights, source=source, n_train=len(train))
+    if "weighting" in parts:
+        weights = weights_from_variability(
+            map_df,
+            ids,
+            clip_min=_check_number("weight_clip_min", opts["weight_clip_min"]),
+            clip_max=_check_number("weight_clip_max", opts["weight_clip_max"]),
+        )
+    return StrategyPlan(strategy, ids, eps=eps, weights=weights, source=source, n_train=len(train))
