@@ -10,7 +10,7 @@ from testing.runs import runs_named
 from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import read_json
 from labrails.sweep import run_sweep
-from labrails.sweep.launchers import submitit_parameters
+from labrails.sweep.slurm import job_parameters
 
 pytest.importorskip("submitit")
 
@@ -45,19 +45,20 @@ def test_submitits_local_executor_runs_the_suite(derisked, write_suite):
 
 
 def test_the_slurm_section_becomes_submitit_parameters():
-    params = submitit_parameters({"partition": "gpu", "account": "lab", "timeout_min": 30, "gpus_per_node": 1,
-                                  "slurm_qos": "high"}, budget_seconds=1800)
+    params = job_parameters({"partition": "gpu", "account": "lab", "timeout_min": 30, "gpus_per_node": 1, "qos": "high",
+                             "sbatch": {"mail-type": "END"}}, profile="full", budget_seconds=1800, max_parallel=3)
     assert params == {"slurm_partition": "gpu", "slurm_account": "lab", "timeout_min": 30, "gpus_per_node": 1,
-                      "slurm_qos": "high"}
+                      "slurm_qos": "high", "slurm_additional_parameters": {"mail_type": "END"}, "slurm_array_parallelism": 3}
     # no timeout given: twice the profile's budget, so a healthy run is never killed by the scheduler
-    assert submitit_parameters({}, budget_seconds=1800) == {"timeout_min": 60}
+    assert job_parameters({}, profile="full", budget_seconds=1800)["timeout_min"] == 60
 
 
 def test_an_unknown_slurm_key_is_refused_before_anything_runs(derisked, write_suite):
     suite = write_suite(WITH_SLURM.replace("partition: gpu", "partiton: gpu"))
     with pytest.raises(LabrailsError) as err:
         run_sweep(suite, launcher="submitit", cluster="local", echo=quiet)
-    assert "slurm.partiton is not a submitit parameter" in str(err.value) and "partition" in err.value.fix
+    assert "unknown key 'slurm.partiton'" in str(err.value) and "partition" in err.value.fix
+    assert err.value.path == suite
     assert not runs_named(derisked, "full-small-lr-seed1") and not (derisked.root / "sweeps").exists()
 
 

@@ -19,6 +19,7 @@ from labrails.core.fsutil import read_json
 from labrails.core.journal import ignored_runs
 from labrails.core.runinfo import duration, observed, read_run_json, shown_status
 from labrails.core.summary import read_summary
+from labrails.tracking.cluster import job_label
 from labrails.tracking.progress import fmt_duration
 
 
@@ -33,6 +34,7 @@ class RunRow:
     ignored: bool
     review: str
     path: Path
+    job: str = ""            # the SLURM job that made it, "12_1@node03" (tracking.cluster.job_label)
 
 
 def _metrics(run_dir: Path) -> Any:
@@ -86,6 +88,7 @@ def list_runs(exp: Experiment) -> list[RunRow]:
             name=run_dir.name, profile=str(info.get("profile")), status=str(info.get("status")),
             identity=str(info.get("identity")), metric=_key_metric(metrics, primary),
             duration=fmt_duration(duration(info)), ignored=run_dir.name in ignored, review=review, path=run_dir,
+            job=job_label(info),
         ))
     return rows
 
@@ -95,6 +98,8 @@ def format_table(rows: list[RunRow]) -> str:
         return "no runs yet: start one with `uv run train.py de-risk`"
     header = ("run", "profile", "status", "identity", "key metric", "duration", "review")
     body = [(r.name + (" [ignored]" if r.ignored else ""), r.profile, r.status, r.identity, r.metric, r.duration, r.review) for r in rows]
+    if any(r.job for r in rows):  # runs made by SLURM jobs: which job, on which node
+        header, body = (*header, "slurm job"), [(*line, r.job or "-") for line, r in zip(body, rows)]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip() for row in (header, *body)]
     lines.insert(1, "  ".join("-" * w for w in widths))

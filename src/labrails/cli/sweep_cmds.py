@@ -9,11 +9,13 @@ from labrails.cli.common import ExperimentOpt
 from labrails.core.errors import LabrailsError
 
 
-def split_arguments(arguments: list[str], seeds: list[str]) -> tuple[Path, list[str]]:
+def split_arguments(arguments: list[str], seeds: list[str], *, resume: bool = False) -> tuple[Path | None, list[str]]:
     """``labrails sweep SUITE --seeds 42 43 44``: click gives --seeds one value and leaves 43 44 as
     arguments; put them back with the seeds (in any order relative to SUITE)."""
     suites = [a for a in arguments if not _is_seed(a)]
     extra = [a for a in arguments if a not in suites]
+    if resume and not suites:
+        return None, [*seeds, *extra]
     if len(suites) != 1:
         raise LabrailsError(f"expected one suite file, got {len(suites)}: {' '.join(suites) or '(none)'}",
                             fix="labrails sweep suites/cartography.yaml --seeds 42 43 44 (or --configs runs/<run>/config.yaml ...)")
@@ -44,9 +46,10 @@ def register(app: typer.Typer) -> None:
         seeds: Optional[List[str]] = typer.Option(None, "--seeds", help="Seeds for every configuration (overrides the suite's seeds): --seeds 42 43 44."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (what runs, what is skipped and why) and run nothing."),
         stop_on_error: bool = typer.Option(False, "--stop-on-error", help="Stop launching jobs after the first failure (running ones finish)."),
-        max_parallel: int = typer.Option(1, "--max-parallel", help="Jobs of one configuration (its seeds) running at once."),
-        launcher: str = typer.Option("local", "--launcher", help="local (child processes here) or submitit."),
-        cluster: Optional[str] = typer.Option(None, "--cluster", help="With --launcher submitit: local or slurm (parameters from the suite's slurm: section)."),
+        max_parallel: Optional[int] = typer.Option(None, "--max-parallel", help="Jobs of one configuration (its seeds) running at once (default 1)."),
+        launcher: Optional[str] = typer.Option(None, "--launcher", help="local (child processes here, the default) or submitit."),
+        cluster: Optional[str] = typer.Option(None, "--cluster", help="With --launcher submitit: local or slurm (settings from the suite's slurm: section)."),
+        resume: bool = typer.Option(False, "--resume", help="Resume the newest sweep (of SUITE if given) with its seeds and options: settles its SLURM jobs, skips what completed, runs the rest."),
         experiment: Optional[Path] = ExperimentOpt,
     ):
         """Run a suite of configurations x seeds, one configuration to completion before the next.
@@ -59,8 +62,8 @@ def register(app: typer.Typer) -> None:
         if configs:
             suite, (saved, all_seeds) = None, split_config_arguments(list(arguments or []), list(seeds or []), list(configs))
         else:
-            (suite, all_seeds), saved = split_arguments(list(arguments or []), list(seeds or [])), []
+            (suite, all_seeds), saved = split_arguments(list(arguments or []), list(seeds or []), resume=resume), []
         result = run_sweep(suite, seeds=all_seeds or None, experiment=experiment, dry_run=dry_run,
                            stop_on_error=stop_on_error, max_parallel=max_parallel, launcher=launcher, cluster=cluster,
-                           configs=saved or None, echo=typer.echo)
+                           configs=saved or None, resume=resume, echo=typer.echo)
         raise typer.Exit(result.exit_code)

@@ -83,3 +83,60 @@ def _job_row(job: Job) -> dict[str, Any]:
         "overrides": job.overrides, "planned": job.action, "existing_run": job.existing,
         "depends_on": list(job.depends_on), "outcome": None,
     }
+
+
+def submitted(record: SweepRecord, job: Job, job_id: str | None) -> None:
+    """Note the scheduler's id of a job as soon as it is submitted, so a later ``--resume`` can ask about it."""
+    for row in record.data["jobs"]:
+        if row["run_name"] == job.run_name:
+            row["job_id"] = job_id
+    record.save()
+
+
+def latest(root: Path, suite: str | None = None) -> tuple[Path, dict[str, Any]]:
+    """The newest sweep record of the experiment (of the suite named ``suite``), for ``labrails sweep --resume``."""
+    from labrails.core.errors import LabrailsError
+    from labrails.core.fsutil import read_json
+
+    found: list[tuple[float, Path, dict[str, Any]]] = []
+    for path in (Path(root) / SWEEPS_DIR).glob("*/sweep.json"):
+        try:
+            data = read_json(path)
+        except (OSError, ValueError):
+            continue
+        if suite is None or data.get("suite") == suite:
+            found.append((float(data.get("started_ts") or 0), path.parent, data))
+    if not found:
+        raise LabrailsError(f"no earlier sweep{' of ' + suite if suite else ''} to resume in {root}",
+                            path=Path(root) / SWEEPS_DIR, fix="start it: labrails sweep SUITE (same options as you would resume with)")
+    _, directory, data = max(found, key=lambda item: item[0])
+    return directory, data
+
+
+def settle_earlier_jobs(directory: Path, data: dict[str, Any]) -> list[str]:
+    """Before resuming: every SLURM job of the earlier sweep must have left the queue, and a run whose job
+    ended without recording it (cancelled, timed out, node lost) is marked failed with the scheduler's reason.
+    Returns the runs so marked; raises while earlier jobs are still pending or running."""
+    from labrails.core.errors import LabrailsError
+    from labrails.core.runinfo import read_run_json
+    from labrails.sweep import slurm
+    from labrails.tracking.cluster import record_ending
+
+    ids = {row["job_id"]: row for row in data.get("jobs", []) if row.get("job_id") and data.get("options", {}).get("cluster") == "slurm"}
+    if not ids:
+        return []
+    states = slurm.query({job_id.split("_")[0] for job_id in ids})
+    busy = [f"{job_id} ({states[job_id][0].lower()})" for job_id in ids if job_id in states and not slurm.finished(states[job_id][0])]
+    if busy:
+        raise LabrailsError(f"jobs of the earlier sweep are still in the queue: {', '.join(sorted(busy))}",
+                            path=directory / "sweep.json", fix="wait for them (squeue) or cancel them (scancel ID), then resume")
+    marked = []
+    runs = Path(data["experiment"]) / "runs"
+    for run_dir in sorted(runs.iterdir()) if runs.is_dir() else ():
+        try:
+            job_id = (read_run_json(run_dir).get("slurm") or {}).get("job_id")
+        except LabrailsError:
+            continue
+        if job_id in ids and job_id in states and record_ending(run_dir, slurm.ending(job_id, states[job_id][0])):
+            marked.append(run_dir.name)
+    return marked

@@ -25,13 +25,8 @@ from labrails.core.errors import LabrailsError
 from labrails.core.runinfo import current_status
 from labrails.core.spec import load_spec
 from labrails.sweep.job import FINAL, INTERRUPT_GRACE_S, existing_outcome
-from labrails.sweep.launchers import (
-    CLUSTERS,
-    LAUNCHERS,
-    LocalLauncher,
-    SubmititLauncher,
-    submitit_parameters,
-)
+from labrails.sweep import record as record_mod
+from labrails.sweep.launchers import CLUSTERS, LAUNCHERS, LocalLauncher, SubmititLauncher
 from labrails.sweep.plan import (
     RUN,
     SKIP,
@@ -44,6 +39,7 @@ from labrails.sweep.plan import (
 )
 from labrails.sweep.record import SweepRecord
 from labrails.sweep.references import newest_match
+from labrails.sweep.slurm import job_parameters
 from labrails.sweep.suite import Suite, suite_from_configs
 
 DONE = ("completed", "skipped")
@@ -100,6 +96,7 @@ class Scheduler:
         self.active: dict[str, tuple[Job, Any]] = {}
         self.stopping = False
         self.interrupting = False
+        self.progress: dict[str, tuple[str, str]] = {}   # run name -> (pending|running, detail), from the scheduler
 
     def run(self) -> None:
         for job in self.plan.jobs:
@@ -120,6 +117,9 @@ class Scheduler:
                 self.echo(f"  {'wait':<11} {job.run_name}: an identical run is running now (runs/{job.existing})")
                 self.active[job.run_name] = (job, WatchHandle(job, self.root))
         queue = [j for j in jobs if j.action == RUN]
+        if getattr(self.launcher, "arrays", False) and queue and not self.stopping:
+            self.launch_array(queue)  # the scheduler holds them and runs max_parallel at once
+            queue = []
         while queue or self.active:
             while queue and self.launched() < self.max_parallel and not self.stopping:
                 self.launch(queue.pop(0))
@@ -133,13 +133,29 @@ class Scheduler:
         return sum(1 for _, handle in self.active.values() if not isinstance(handle, WatchHandle))
 
     def launch(self, job: Job) -> None:
+        if self.blocked(job):
+            return
+        self.echo(f"  {'start':<11} {job.run_name}  (log: {self.record.log_path(job).relative_to(self.root)})")
+        self.active[job.run_name] = (job, self.launcher.start(job, self.record.log_path(job)))
+
+    def launch_array(self, jobs: list[Job]) -> None:
+        ready = [job for job in jobs if not self.blocked(job)]
+        if not ready:
+            return
+        handles = self.launcher.start_array(f"{self.plan.suite.name}-{ready[0].config}",
+                                            [(job, self.record.log_path(job)) for job in ready])
+        for job, handle in zip(ready, handles):
+            self.echo(f"  {'submitted':<11} {job.run_name}  (slurm job {handle.job_id}, log: "
+                      f"{self.record.log_path(job).relative_to(self.root)})")
+            self.active[job.run_name] = (job, handle)
+            record_mod.submitted(self.record, job, handle.job_id)
+
+    def blocked(self, job: Job) -> bool:
         blocked = self.blocker(job)
         if blocked:
             self.finish(job, {"run_name": job.run_name, "config": job.config, "seed": job.seed, "status": "blocked",
                               "run": None, "identity": job.identity, "error": blocked})
-            return
-        self.echo(f"  {'start':<11} {job.run_name}  (log: {self.record.log_path(job).relative_to(self.root)})")
-        self.active[job.run_name] = (job, self.launcher.start(job, self.record.log_path(job)))
+        return bool(blocked)
 
     def blocker(self, job: Job) -> str | None:
         """Why a job that reads earlier runs cannot start: one of them did not complete."""
@@ -161,11 +177,25 @@ class Scheduler:
         return None
 
     def collect(self) -> None:
+        moved = False
         for name, (job, handle) in list(self.active.items()):
             outcome = handle.poll()
             if outcome is not None:
                 del self.active[name]
                 self.finish(job, outcome)
+                moved = moved or name in self.progress
+            elif hasattr(handle, "progress"):
+                moved = self.report(job, handle.progress()) or moved
+        if moved:
+            self.echo("  " + tally(self))
+
+    def report(self, job: Job, progress: tuple[str, str] | None) -> bool:
+        """Say when the scheduler moves a job (pending -> running); True when it did."""
+        if progress is None or self.progress.get(job.run_name) == progress:
+            return False
+        self.progress[job.run_name] = progress
+        self.echo(f"  {progress[0]:<11} {job.run_name}  {progress[1]}")
+        return True
 
     def finish(self, job: Job, outcome: dict[str, Any]) -> None:
         if self.interrupting and outcome.get("status") in ("failed", "crashed"):
@@ -192,6 +222,20 @@ class Scheduler:
                 time.sleep(self.poll_s)
         except KeyboardInterrupt:
             self.echo("stopped waiting; the runs' own run.json will say how they ended")
+
+
+def tally(scheduler: Scheduler) -> str:
+    """``jobs: 1 pending, 1 running, 2 done, 0 failed`` over the whole sweep (not yet submitted counts as pending)."""
+    counts = {"pending": 0, "running": 0, "done": 0, "failed": 0}
+    for job in scheduler.plan.jobs:
+        outcome = scheduler.outcomes.get(job.run_name)
+        if outcome is not None:
+            counts["done" if outcome.get("status") in DONE else "failed"] += 1
+        elif job.run_name in scheduler.active and job.run_name in scheduler.progress:
+            counts[scheduler.progress[job.run_name][0] if scheduler.progress[job.run_name][0] == "running" else "pending"] += 1
+        else:
+            counts["pending"] += 1
+    return "jobs: " + ", ".join(f"{n} {word}" for word, n in counts.items())
 
 
 def outcome_line(outcome: dict[str, Any], plan: Plan, root: Path) -> str:
@@ -242,17 +286,27 @@ def terminate_as_interrupt():
 
 def run_sweep(suite: Suite | Path | str | None = None, *, seeds: Sequence[int | str] | None = None,
               experiment: Path | str | None = None, dry_run: bool = False, stop_on_error: bool = False,
-              max_parallel: int = 1, launcher: str = "local", cluster: str | None = None,
-              configs: Sequence[Path | str] | None = None, echo: Callable[[str], None] = print) -> SweepResult:
+              max_parallel: int | None = None, launcher: str | None = None, cluster: str | None = None,
+              configs: Sequence[Path | str] | None = None, resume: bool = False,
+              echo: Callable[[str], None] = print) -> SweepResult:
     """Plan, check and run a suite; the Python twin of `labrails sweep`.
 
     ``configs`` (instead of ``suite``): saved resolved configurations, ``runs/<run>/config.yaml``, re-run
     exactly (with ``seeds`` when given, else their own), planned, deduplicated and gated like any suite.
+    ``resume``: take the suite, seeds and options left out from the newest sweep record (of ``suite`` when
+    given), and first settle that sweep's SLURM jobs (see ``record.settle_earlier_jobs``).
 
     Raises LabrailsError before anything runs for bad input (suite, overrides, script, de-risk gate,
     launcher options). Returns a SweepResult whose ``exit_code`` the CLI uses: 0 all done, 1 some job
     failed or was blocked, 130 interrupted (run it again to resume), 2 a dry run that would be refused.
     """
+    if resume and not configs:
+        suite, seeds, options = _resumed(suite, seeds, experiment, echo)
+        launcher = launcher or options.get("launcher")
+        cluster = cluster or (options.get("cluster") if launcher == "submitit" else None)
+        max_parallel = max_parallel or options.get("max_parallel")
+        stop_on_error = stop_on_error or bool(options.get("stop_on_error"))
+    launcher, max_parallel = launcher or "local", max_parallel or 1
     if configs:
         if suite is not None:
             raise LabrailsError("give a suite file or --configs, not both",
@@ -260,10 +314,10 @@ def run_sweep(suite: Suite | Path | str | None = None, *, seeds: Sequence[int | 
         suite, root = suite_from_configs(configs)
         experiment = experiment or root
     elif suite is None:
-        raise LabrailsError("no suite file given", fix="labrails sweep suites/cartography.yaml (or --configs runs/<run>/config.yaml)")
+        raise LabrailsError("no suite file given", fix="labrails sweep suites/cartography.yaml (or --configs runs/<run>/config.yaml), or labrails sweep --resume")
     plan = plan_sweep(suite, seeds=seeds, experiment=experiment)
     _check_options(plan, max_parallel=max_parallel, launcher=launcher, cluster=cluster)
-    parameters = _parameters(plan) if launcher == "submitit" else None
+    parameters = _parameters(plan, max_parallel) if launcher == "submitit" else None
     if dry_run:
         echo(format_plan(plan))
         return SweepResult(plan=plan, dry_run=True)
@@ -305,16 +359,31 @@ def _check_options(plan: Plan, *, max_parallel: int, launcher: str, cluster: str
         raise LabrailsError(f"--cluster {cluster} needs --launcher submitit", fix=f"labrails sweep SUITE --launcher submitit --cluster {cluster}")
 
 
-def _parameters(plan: Plan) -> dict[str, Any]:
+def _parameters(plan: Plan, max_parallel: int) -> dict[str, Any]:
     budget = config_mod.resolve(plan.experiment.config_path, plan.profile).budget_seconds
-    return submitit_parameters(plan.suite.slurm, budget_seconds=budget, path=plan.suite.path)
+    return job_parameters(plan.suite.slurm, profile=plan.profile, budget_seconds=budget, max_parallel=max_parallel)
+
+
+def _resumed(suite: Suite | Path | str | None, seeds: Sequence[int | str] | None, experiment: Path | str | None,
+             echo: Callable[[str], None]) -> tuple[Any, Any, dict[str, Any]]:
+    from labrails.core.experiment import find_experiment
+    from labrails.sweep.suite import load_suite
+
+    loaded = suite if isinstance(suite, Suite) or suite is None else load_suite(suite)
+    root = find_experiment(experiment or (loaded.path.resolve().parent if loaded else None)).root
+    directory, data = record_mod.latest(root, loaded.name if loaded else None)
+    echo(f"resuming {directory.relative_to(root)} ({data.get('status')})")
+    for run in record_mod.settle_earlier_jobs(directory, data):
+        echo(f"  marked failed: runs/{run} (its SLURM job ended before the run recorded it)")
+    return loaded or Path(data["suite_file"]), seeds or data.get("seeds"), dict(data.get("options") or {})
 
 
 def _launcher(plan: Plan, record: SweepRecord, *, launcher: str, cluster: str, parameters: dict[str, Any] | None,
               max_parallel: int):
     root, script = plan.experiment.root, plan.script.resolve()
     if launcher == "submitit":
-        return SubmititLauncher(root=root, script=script, folder=record.dir / "submitit", cluster=cluster, parameters=parameters or {})
+        return SubmititLauncher(root=root, script=script, folder=record.dir / "submitit", cluster=cluster,
+                                parameters=parameters or {}, profile=plan.profile, settings_path=plan.suite.path)
     return LocalLauncher(root=root, script=script, max_parallel=max_parallel)
 
 

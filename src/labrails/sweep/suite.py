@@ -11,7 +11,7 @@ configurations:
     overrides: {cartography.log_dynamics: true}
   - name: filter
     overrides: {cartography.strategy: filter, cartography.dynamics: "runs/*-full-baseline-seed{seed}"}
-slurm: {partition: gpu, timeout_min: 60}
+slurm: {partition: gpu, timeout_min: 60, profiles: {de-risk: {timeout_min: 10}}}
 ```
 
 This module only reads and checks the file's own shape; whether the overrides fit config.yaml is the
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from labrails.core.config import nested_to_dotted
 from labrails.core.errors import ConfigError
 from labrails.core.schema import ANY, LIST, MAP, NULL, TEXT, Key, Map, apply_defaults, validate
+from labrails.sweep.slurm import SLURM_SCHEMA
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -62,8 +63,8 @@ SUITE_SCHEMA = Map(
         fix="e.g. seed_key: seed"),
     Key("configurations", LIST, required=True, nonempty=True, items=CONFIGURATION, message="has no configurations",
         fix="add `configurations:` with one entry per setting to compare, e.g. - {name: baseline, overrides: {}}"),
-    Key("slurm", (MAP, NULL), default={}, message="slurm must be a mapping of submitit parameters",
-        fix="e.g. slurm: {partition: gpu, timeout_min: 60}"),
+    Key("slurm", (MAP, NULL), default={}, schema=SLURM_SCHEMA, message="slurm must be a mapping of cluster settings",
+        fix="e.g. slurm: {partition: gpu, timeout_min: 60} (docs/sweeps.md lists the keys)"),
     known="a suite file has",
 )
 

@@ -54,6 +54,7 @@ from labrails.core.runinfo import (
     write_run_json,
 )
 from labrails.core.snapshot import code_version, environment, git_state
+from labrails.tracking import cluster
 
 HEARTBEAT_S = 15.0
 OVERRIDES_ENV = "LABRAILS_OVERRIDES"  # JSON of dotted overrides; set by `labrails sweep`
@@ -506,6 +507,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         git_commit=git.get("commit"), budget_seconds=resolved.budget_seconds, script=str(script) if script else None,
         overrides=all_overrides, forced=force, name_changes=notes,
     )
+    info.update(cluster.scheduler_fields())  # inside a SLURM job: its id and node
     if args:
         info["command_args"] = list(args)
     info["startup_s"] = startup_seconds(t0)
@@ -534,6 +536,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
     except BaseException as exc:
         # The directory is claimed and registered: record why it stopped instead of leaving it half-written.
         raise _abandon_start(registry, run_path, info, exc) from None
+    cluster.watch(run)  # SLURM's SIGUSR2 (time limit, preemption) ends the run as failed: Preempted
     for note in notes:
         run.log.warning(f"run name changed: {note} -> '{descriptive}'")
     run.resume_from = _resumable_checkpoint(exp, identity, run_path)
