@@ -89,3 +89,29 @@ def test_a_number_with_a_digit_group_is_one_number(compared):
     result = _doctored(exp, path, text, "The test split holds 32,561 rows.")
     assert [u.number for u in result.untraced] == ["32,561"]
     assert _doctored(exp, path, text, "The test split holds 171 rows.").ok
+
+
+def test_the_stop_hook_asks_for_the_check_after_report_md_changes(compared):
+    import json
+    import subprocess
+    import sys
+    from datetime import datetime, timedelta
+
+    from labrails.core.journal import add_entry
+
+    exp, path, text = compared
+    add_entry(exp, "compared the MLP with logistic regression", tag="NOTE", now=datetime.now() + timedelta(seconds=2))
+
+    def stop() -> str:
+        payload = {"hook_event_name": "Stop", "cwd": str(exp.root), "stop_hook_active": False}
+        proc = subprocess.run([sys.executable, "-m", "labrails", "hook", "stop"], input=json.dumps(payload),
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0
+        return proc.stdout
+
+    assert check(exp).ok and stop() == ""
+    path.write_text(text + "\nThe MLP is clearly better.\n")
+    asked = json.loads(stop())
+    assert asked["decision"] == "block" and "labrails report check" in asked["reason"]
+    path.write_text(text)
+    assert stop() == ""  # the text the check passed on

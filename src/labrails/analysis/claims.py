@@ -172,7 +172,10 @@ class Sources:
         return self._described[run]
 
     def check_claims(self, line: str, cited_runs: list[str], named: list[str]) -> list[tuple[str, str]]:
-        text = normalize(re.sub(r"\]\([^)]*\)", "]", line))  # link targets are sources, not claims
+        line = re.sub(r"\]\([^)]*\)", "]", line)  # link targets are sources, not claims
+        for label in self._labels():  # names of the experiment, its runs and configurations say nothing about data
+            line = line.replace(label, " ")
+        text = normalize(line)
         found = [(kind, concept, alias) for kind, vocab in (("dataset", DATASETS), ("model", MODELS))
                  for concept, aliases in vocab.items() for alias in (*aliases, normalize(concept).strip())
                  if _mentions(text, alias)]
@@ -194,6 +197,13 @@ class Sources:
             out.append((alias.strip(), f"claims {kind} '{concept}', which {which} did not record "
                                        f"(data: {', '.join(recorded_data)})"))
         return out
+
+    def _labels(self) -> list[str]:
+        if "labels" not in self._values:
+            names = {self.exp.name, *self.configs, *(r["run"] for r in self.record.get("runs", []))}
+            names |= {e["run"] for e in self.record.get("excluded", [])}
+            self._values["labels"] = sorted(names, key=len, reverse=True)
+        return self._values["labels"]
 
     # ------------------------------------------------------------------ passing
     def record_pass(self, report: Path) -> None:
