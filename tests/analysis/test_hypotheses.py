@@ -71,3 +71,16 @@ def test_a_clear_difference_over_seeds_is_supported(exp, launch_run):
     judged = analyze(exp, metric="test_accuracy", plots=False).hypotheses[0]
     assert judged["verdict"] == "supported" and judged["n"] == 4 and judged["p_one_sided"] < 0.05
     assert judged["mean_diff"] == pytest.approx(0.055)
+
+
+def test_early_stopping_that_never_fired_is_a_reason_and_a_review_note(exp, launch_run):
+    from labrails.review import review_run
+
+    # the default config allows 60 epochs with patience 6: these runs used them all, best epoch before the last
+    launch_run(exp, "full", {"test_accuracy": 0.97, "best_epoch": 55, "epochs_run": 60, "n_test": 540})
+    result = analyze(exp, metric="test_accuracy", plots=False)
+    assert [h["kind"] for h in result.hints if h["kind"] == "early_stop_never"] == ["early_stop_never"]
+    assert result.criteria[0]["results"][0]["verdict"] == "inconclusive"
+    review = review_run(result.runset.included[0].path)
+    notes = [f for f in review["findings"] if f["check"] == "convergence"]
+    assert notes and notes[0]["severity"] == "note" and "early stopping never triggered" in notes[0]["message"]

@@ -35,7 +35,7 @@ from typing import Any
 
 from labrails.analysis import stats
 from labrails.analysis.fmt import num, pvalue, signed
-from labrails.analysis.runset import RunResult, flatten
+from labrails.analysis.runset import RunResult
 from labrails.core.errors import LabrailsError
 
 ALPHA = 0.05
@@ -140,21 +140,24 @@ def _normal_quantile(p: float) -> float:
 # --------------------------------------------------------------------------- reasons to doubt the runs
 def doubts(name: str, runs: list[RunResult]) -> list[dict[str, Any]]:
     """Why a configuration's numbers may not be its best: still improving, early stopping never fired, a failed review."""
+    from labrails.review.checks.convergence import convergence
+
     out = []
-    with_epochs = [r for r in runs if _number(r.metrics.get("best_epoch")) is not None and _number(r.metrics.get("epochs_run"))]
-    at_last = [r for r in with_epochs if r.metrics["best_epoch"] >= r.metrics["epochs_run"]]
-    if with_epochs and len(at_last) * 2 > len(with_epochs):
-        mean_best = sum(r.metrics["best_epoch"] for r in with_epochs) / len(with_epochs)
-        mean_run = sum(r.metrics["epochs_run"] for r in with_epochs) / len(with_epochs)
+    seen = {r.name: convergence(r.metrics, r.config) for r in runs}
+    judged = [r for r in runs if seen[r.name]["still_improving"] is not None]
+    at_last = [r for r in judged if seen[r.name]["still_improving"]]
+    if judged and len(at_last) * 2 > len(judged):
+        mean_best = sum(seen[r.name]["best_epoch"] for r in judged) / len(judged)
+        mean_run = sum(seen[r.name]["epochs_run"] for r in judged) / len(judged)
         out.append({"kind": "still_improving", "configuration": name, "runs": [r.name for r in at_last],
                     "message": f"{name} was still improving when training ended: its best epoch was the last one in "
-                               f"{len(at_last)} of {len(with_epochs)} runs (mean best epoch {num(mean_best)} of "
+                               f"{len(at_last)} of {len(judged)} runs (mean best epoch {num(mean_best)} of "
                                f"{num(mean_run)}); train it longer before comparing"})
-    capped = [r for r in with_epochs if _max_epochs(r) is not None and r.metrics["epochs_run"] >= _max_epochs(r)]
-    if with_epochs and not out and len(capped) == len(with_epochs) and _patience(with_epochs[0]):
+    capped = [r for r in runs if seen[r.name]["early_stop_never"]]
+    if not out and capped and all(seen[r.name]["early_stop_never"] is not None for r in runs) and len(capped) == len(runs):
         out.append({"kind": "early_stop_never", "configuration": name, "runs": [r.name for r in capped],
                     "message": f"{name}: early stopping never triggered (all {len(capped)} runs ran the full "
-                               f"{num(_max_epochs(capped[0]))} epochs), so a longer budget may still change it"})
+                               f"{num(seen[capped[0].name]['max_epochs'])} epochs), so a longer budget may still change it"})
     failed = [r.name for r in runs if _review_blockers(r)]
     if failed:
         out.append({"kind": "review_failed", "configuration": name, "runs": failed,
@@ -184,15 +187,6 @@ def _budget(runs: list[RunResult]) -> float | None:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else None
-
-
-def _max_epochs(run: RunResult) -> float | None:
-    flat = flatten(run.config)
-    return _number(next((v for k, v in flat.items() if k.rsplit(".", 1)[-1] in ("max_epochs", "epochs")), None))
-
-
-def _patience(run: RunResult) -> bool:
-    return any(k.rsplit(".", 1)[-1] == "patience" and v for k, v in flatten(run.config).items())
 
 
 def _review_blockers(run: RunResult) -> bool:

@@ -20,7 +20,7 @@ ORDER = (
     # first: did it produce output
     "status", "outputs", "counts",
     # then: is anything broken
-    "budget", "data", "filtering", "finite", "initial-loss", "learning", "predictions", "parse-failures", "distribution",
+    "budget", "data", "filtering", "finite", "initial-loss", "learning", "convergence", "predictions", "parse-failures", "distribution",
     "group-spread", "outliers",
     # finally: can the number be believed
     "evaluation-size", "chance", "too-good",
