@@ -28,7 +28,7 @@ from labrails.core.spec import load_spec
 from labrails.core.templating import render
 
 REPORT = "REPORT.md"
-HIGHLIGHT_TAGS = ("WEIRD", "RESOLVED")
+HIGHLIGHT_TAGS = ("WEIRD", "RESOLVED", "ASSUMPTION")
 _BETTER = {"higher": "higher is better", "lower": "lower is better"}
 
 
