@@ -51,6 +51,9 @@ def experiment_status(exp: Experiment) -> Status:
             status.unfilled += [f"spec.yaml: {p}" for p in spec.placeholders()]
             if spec.data_fingerprint is None:
                 status.unfilled.append("spec.yaml: data.fingerprint (copy it from a run's data.json once the data is right)")
+            from labrails.project.fit import misfits
+
+            status.problems += misfits(exp, spec)
             approved = valid_approvals(exp.state, spec.sha256)
             pending_before = False
             for phase in spec.phases:
