@@ -12,6 +12,9 @@ import shlex
 
 import pytest
 from skillpack import SKILLS_DIR, commands_in, markdown_code
+from testing.commands import run_script
+from testing.experiments import tiny_experiment
+from testing.scripted_runs import launch
 from typer.testing import CliRunner
 
 import labrails
@@ -19,9 +22,6 @@ from labrails.cli.app import app
 from labrails.core.naming import profile_from_name
 from labrails.core.snapshot import _NOT_CODE
 from labrails.core.spec import load_spec
-from testing.commands import run_script
-from testing.experiments import tiny_experiment
-from testing.scripted_runs import launch
 
 SETUP = SKILLS_DIR / "ml-experimentation" / "references" / "experiment-setup.md"
 SKILL_FILES = sorted(SKILLS_DIR.rglob("*.md"))

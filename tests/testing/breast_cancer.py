@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import labrails
-
 from testing.commands import run_script
 
 if TYPE_CHECKING:

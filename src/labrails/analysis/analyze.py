@@ -94,7 +94,7 @@ def analyze(experiment: Experiment | Path | str | None = None, *, metric: str | 
     criteria = findings.evaluate_criteria(_success_criteria(spec), configs, summaries)
     analysis = Analysis(exp, runset, metric, direction, names, summaries, findings.compare(configs, metric, baseline),
                         hints, criteria, primary,
-                        hypotheses=hypotheses.evaluate(hypotheses.from_spec(spec.raw) if spec else [], configs))
+                        hypotheses=hypotheses.evaluate(hypotheses.from_spec(spec) if spec else [], configs))
     _write(analysis, plots=plots, options={"metric": metric, "profile": profile, "baseline": baseline})
     return analysis
 

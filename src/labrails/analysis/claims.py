@@ -194,8 +194,8 @@ class Sources:
             seen.add(concept)
             which = "the cited runs" if cited_runs else ("the runs of " + ", ".join(named) if named else "the analysed runs")
             recorded_data = sorted({str((_read(self.exp.runs_dir / r / "data.json") or {}).get("source")) for r in runs})
-            out.append((alias.strip(), f"claims {kind} '{concept}', which {which} did not record "
-                                       f"(data: {', '.join(recorded_data)})"))
+            why = f"claims {kind} '{concept}', which {which} did not record (data: {', '.join(recorded_data)})"
+            out.append((alias.strip(), why))
         return out
 
     def _labels(self) -> list[str]:
@@ -223,7 +223,7 @@ def _read(path: Path) -> Any:
         import yaml
 
         return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except Exception:  # an unreadable file records nothing; the claim check then says so
+    except Exception:  # noqa: BLE001  (an unreadable file records nothing; the claim check then says so)
         return None
 
 

@@ -69,7 +69,7 @@ class Hypothesis:
         return 1.0 if self.op in (">", ">=") else -1.0
 
 
-def parse(item: Any, where: str = "hypotheses") -> Hypothesis:
+def parse(item: Any, where: str = "hypotheses", path: Any = "spec.yaml") -> Hypothesis:
     """One spec.yaml item (a mapping with ``claim``, or the claim as a string) -> a Hypothesis."""
     item = {"claim": item} if isinstance(item, str) else dict(item or {})
     claim = str(item.get("claim") or "").strip()
@@ -85,15 +85,16 @@ def parse(item: Any, where: str = "hypotheses") -> Hypothesis:
         value = float(m["value"]) / (100 if m["pct"] else 1)
         return Hypothesis(kind="threshold", metric=m["metric"], op=_CANON.get(m["op"], m["op"]), a=m["config"],
                           threshold=value, **common)
-    raise LabrailsError(f"{where}.claim {claim!r} is not a claim labrails can test", path="spec.yaml",
+    raise LabrailsError(f"{where}.claim {claim!r} is not a claim labrails can test", path=path,
                         fix="write 'A > B on METRIC' (superiority), 'A >= B on METRIC' with margin: (non-inferiority) "
                             "or 'A: METRIC >= 0.95' (a threshold), with configuration names as `labrails analyze` "
                             "prints them (full-<name>)")
 
 
-def from_spec(raw: dict[str, Any]) -> list[Hypothesis]:
-    items = raw.get("hypotheses") or []
-    return [parse(item, f"hypotheses[{i}]") for i, item in enumerate(items)
+def from_spec(spec: Any) -> list[Hypothesis]:
+    """spec.yaml's hypotheses (a loaded Spec), leaving out claims still reading TODO."""
+    items = spec.raw.get("hypotheses") or []
+    return [parse(item, f"hypotheses[{i}]", spec.path) for i, item in enumerate(items)
             if not str((item or {}).get("claim") if isinstance(item, dict) else item).strip().upper().startswith("TODO")]
 
 
@@ -307,9 +308,3 @@ def _threshold(h: Hypothesis, name: str, runs: list[RunResult] | None, reasons: 
 def _by_seed(runs: list[RunResult], metric: str) -> dict[int, float]:
     return {r.seed: float(r.metrics[metric]) for r in runs
             if r.seed is not None and _number(r.metrics.get(metric)) is not None}
-
-
-def headline(results: list[dict[str, Any]]) -> str:
-    """One sentence per verdict, for the abstract and the terminal."""
-    return " ".join(f"Hypothesis `{r['claim']}`{' (' + r['a'] + ')' if r['kind'] == 'threshold' and r['a'] not in r['claim'] else ''}: "
-                    f"{r['verdict'].upper()}. {r['summary']}." for r in results)

@@ -1,4 +1,8 @@
-"""``labrails report check``: every number in REPORT.md must be a rounding of a value some file logged.
+"""``labrails report check``: every number in REPORT.md must be what its source holds.
+
+A cited number, ``[0.9310](config:full-mlp#test_accuracy.mean)``, is checked against that source alone, and
+each line's claims about configurations, datasets and models against the runs it stands on
+(labrails.analysis.claims). Every other number must be a rounding of a value some file logged:
 
 The logged values are the numbers in each run's metrics.json, logs/metrics.jsonl, data.json,
 config.yaml and run.json, in analysis/ (results.csv, summary.csv, all_results.json) and in spec.yaml

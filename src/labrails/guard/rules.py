@@ -186,8 +186,11 @@ def checkpoint_pending(run: RunLaunch, _: Request) -> str | None:
         return None
     pending = pending_checkpoints(spec, phase, run.exp.approvals())
     if pending:
+        gate = next(p for p in spec.phases if p.name == pending[0])
+        produce = (f" Phase '{gate.name}' must first produce: {gate.description or 'what its description in spec.yaml states'}"
+                   + (f" (its commands: {', '.join(gate.commands)})." if gate.commands else "."))
         return (f"'{launch_text(run)}' belongs to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' "
-                "is not approved yet. Stop here and show the human what they need to review (the diff of data and evaluation code, "
+                f"is not approved yet.{produce} Then stop and show the human what they need to review (the diff of data and evaluation code, "
                 f"the data declaration, the review); they approve with `labrails approve {pending[0]}` in their own terminal.")
     return None
 
