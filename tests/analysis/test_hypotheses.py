@@ -84,3 +84,17 @@ def test_early_stopping_that_never_fired_is_a_reason_and_a_review_note(exp, laun
     review = review_run(result.runset.included[0].path)
     notes = [f for f in review["findings"] if f["check"] == "convergence"]
     assert notes and notes[0]["severity"] == "note" and "early stopping never triggered" in notes[0]["message"]
+
+
+def test_de_risk_runs_leave_the_analysis_saying_whether_their_review_failed(exp, launch_run):
+    from labrails.review import review_run
+
+    launch_run(exp, "de-risk", {"test_accuracy": 0.95, "n_test": 50})  # 50 of 58 test rows scored: a blocker
+    launch_run(exp, "full", {"test_accuracy": 0.96, "n_test": 58})
+    derisk = next(d for d in exp.run_dirs() if d.name.endswith("de-risk"))
+    review = review_run(derisk)
+    a = analyze(exp, metric="test_accuracy", plots=False)
+    assert list(a.configurations) == ["full"]
+    (left,) = [e for e in a.runset.excluded if e.name == derisk.name]
+    assert left.category == "other_profile" and "evidence that the pipeline works, not a result" in left.reason
+    assert not review["passed"] and "its review FAILED" in left.reason, review["headline"]

@@ -159,7 +159,7 @@ def doubts(name: str, runs: list[RunResult]) -> list[dict[str, Any]]:
         out.append({"kind": "early_stop_never", "configuration": name, "runs": [r.name for r in capped],
                     "message": f"{name}: early stopping never triggered (all {len(capped)} runs ran the full "
                                f"{num(seen[capped[0].name]['max_epochs'])} epochs), so a longer budget may still change it"})
-    failed = [r.name for r in runs if _review_blockers(r)]
+    failed = [r.name for r in runs if review_failed(r)]
     if failed:
         out.append({"kind": "review_failed", "configuration": name, "runs": failed,
                     "message": f"{name}: the review found blockers in {len(failed)} of {len(runs)} runs "
@@ -190,7 +190,8 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) else None
 
 
-def _review_blockers(run: RunResult) -> bool:
+def review_failed(run: RunResult) -> bool:
+    """The run's review.json found blockers (False when it was not reviewed)."""
     import json
 
     path = run.path / "review.json"

@@ -225,7 +225,10 @@ def set_aside_derisk(runset: Any, profile: str | None) -> None:
 
     runset.included = [r for r in runset.included if r not in derisk]
     runset.excluded += [Excluded(r.name, "other_profile", f"a {r.profile} run: evidence that the pipeline works, not a "
-                                                          f"result (analyze it with --profile {r.profile})") for r in derisk]
+                                                          f"result (analyze it with --profile {r.profile})"
+                                                          + ("; its review FAILED (see its review.md)"
+                                                             if hypotheses.review_failed(r) else ""))
+                        for r in derisk]
 
 
 def doubt_hints(configs: dict[str, list[RunResult]]) -> list[dict[str, Any]]:
