@@ -255,6 +255,17 @@ def train(run, cfg, model, opt, data, loop, device):
 # -----------------------------------------------------------------------------
 # test: the best checkpoint, evaluated once, on the held-out split.
 
+def digit_as_text(pixels, shades=" .:-=+*#%@"):
+    """An 8x8 image (values in [0, 1]) as 8 lines of characters, darker pixels denser."""
+    grid = np.asarray(pixels).reshape(8, 8)
+    return "\n".join("".join(shades[min(int(v * len(shades)), len(shades) - 1)] * 2 for v in row) for row in grid)
+
+
+def top_probabilities(p, k=3):
+    top = np.argsort(p)[::-1][:k]
+    return ", ".join(f"{c}: {p[c]:.3f}" for c in top)
+
+
 def evaluate_on_test(run, model, data, loop, device):
     from sklearn.metrics import f1_score
 
@@ -272,9 +283,13 @@ def evaluate_on_test(run, model, data, loop, device):
     }
     run.log_metrics({k: metrics[k] for k in ("test_accuracy", "test_macro_f1", "test_loss")},
                     step=loop.step, epoch=loop.epoch, split="test")
-    # One row per test image, grouped by digit: the drill-down under eval/ that the review reads.
+    # One row per test image, grouped by digit: the drill-down under eval/ that the review reads. Each sample's
+    # file shows the image itself as text and the model's probabilities, so a mistake can be judged by eye.
+    with torch.no_grad():
+        probs = torch.softmax(model(torch.from_numpy(data.Xte).to(device)), 1).cpu().numpy()
     labrails.write_predictions(run, sample_ids=data.test_ids, ground_truth=data.yte, prediction=pred,
-                               group=[f"digit {c}" for c in data.yte])
+                               group=[f"digit {c}" for c in data.yte], input_text=[digit_as_text(x) for x in data.Xte],
+                               probabilities=[top_probabilities(p) for p in probs])
     return metrics
 
 

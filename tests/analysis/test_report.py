@@ -43,8 +43,13 @@ def test_report_has_every_section_in_order(reported):
 def test_abstract_and_introduction_come_from_the_analysis_and_the_spec(reported):
     _, _, text = reported
     abstract = section(text, "Abstract")
-    assert "9 completed runs" in abstract and "3 configuration(s)" in abstract and "3 run(s) were left out" in abstract
-    assert "The best configuration by mean, full-wide, reached a mean test_accuracy of 0.9500 ± 0.0400 over 3 seed(s) (whether" in abstract
+    assert "9 completed runs" in abstract and "3 configuration(s)" in abstract and "2 run(s) were left out" in abstract
+    assert ("The best configuration by mean, full-wide, reached a mean test_accuracy of "
+            "[0.9500](config:full-wide#test_accuracy.mean) ± [0.0400](config:full-wide#test_accuracy.std) over 3 seed(s) "
+            "(whether") in abstract
+    # three seeds spread 0.90-0.97 cannot show a mean above 0.9: the interval crosses it
+    assert ("Success criterion `test_accuracy >= 0.9`: inconclusive for full-base; inconclusive for full-wide; "
+            "not supported for full-broken.") in abstract
     intro = section(text, "Introduction")
     assert "> a wider MLP is more accurate" in intro and "> test_accuracy >= 0.9" in intro
     assert "test_accuracy (higher is better; from `spec.yaml`)" in intro
@@ -63,7 +68,8 @@ def test_methods_name_the_data_the_configurations_and_the_seeds(reported):
 def test_results_tables_figures_and_sources(reported):
     _, _, text = reported
     results = section(text, "Results")
-    assert "| full-base | 3 | 0.9300 ± 0.0361 | 0.9000 | 0.9700 | 0.4000 |" in results
+    assert ("| full-base | 3 | [0.9300](config:full-base#test_accuracy.mean) ± [0.0361](config:full-base#test_accuracy.std) "
+            "| 0.9000 | 0.9700 | 0.4000 |") in results
     assert "![test_accuracy by configuration](analysis/plots/test_accuracy.webp)" in results
     assert "n/a" not in results.split("### 4.2")[0]
     assert "2.3000 ± 0.2828 (n=2), 1 NaN" in results  # the NaN seed is reported, not dropped
@@ -86,9 +92,10 @@ def test_discussion_quotes_the_journal_and_the_failures(reported):
 def test_conclusion_is_mechanical_and_excluded_runs_keep_their_reasons(reported):
     _, _, text = reported
     conclusion = section(text, "Conclusion")
-    assert ("- `test_accuracy >= 0.9`: met by full-base (mean 0.9300 over 3 seed(s); 3 of 3 runs meet it individually); "
-            "met by full-wide") in conclusion
-    assert "not met by full-broken (mean 0.3500 over 3 seed(s); 0 of 3 runs meet it individually)." in conclusion
+    assert ("- `test_accuracy >= 0.9`: inconclusive for full-base (mean [0.9300](criterion:1/full-base#mean) over 3 seed(s), "
+            "interval [[0.8692](criterion:1/full-base#low), [0.9908](criterion:1/full-base#high)]; 3 of 3 runs meet it on "
+            "their own); inconclusive for full-wide") in conclusion
+    assert "not supported for full-broken (mean [0.3500](criterion:1/full-broken#mean) over 3 seed(s)" in conclusion
     excluded = section(text, "Excluded runs")
     assert "full-base-seed4` (ignored):" in excluded and "> label file truncated to 12 rows" in excluded
     assert "full-deep-seed1` (failed):" in excluded
@@ -103,8 +110,8 @@ def test_the_generated_report_passes_the_check(reported):
 
 def test_a_changed_number_and_an_invented_sentence_are_caught(reported, tmp_path):
     exp, path, text = reported
-    assert "reached a mean test_accuracy of 0.9500" in text
-    doctored = text.replace("reached a mean test_accuracy of 0.9500", "reached a mean test_accuracy of 0.9990", 1)
+    assert "reached a mean test_accuracy of [0.9500](config:full-wide" in text
+    doctored = text.replace("reached a mean test_accuracy of [0.9500]", "reached a mean test_accuracy of [0.9990]", 1)
     doctored = doctored.replace("## 6. Conclusion\n", "## 6. Conclusion\n\nCalibration error fell to 0.0421 after tuning.\n", 1)
     try:
         path.write_text(doctored)
@@ -117,7 +124,8 @@ def test_a_changed_number_and_an_invented_sentence_are_caught(reported, tmp_path
     assert any(number == "0.9990" and "0.9990" in line for number, line in caught)
     assert any(number == "0.0421" and line.startswith("Calibration error") for number, line in caught)
     rendered = result.render()
-    assert "2 of" in rendered and "line " in rendered and "0.0421" in rendered
+    assert "2 claim(s) of" in rendered and "line " in rendered and "0.0421" in rendered
+    assert "config:full-wide#test_accuracy.mean holds 0.95" in rendered
     assert check(exp).ok  # the untouched report still passes
 
 

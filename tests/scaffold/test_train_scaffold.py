@@ -42,6 +42,9 @@ def test_derisk_is_representative_and_reviewed(digits):
     assert "review: passed" in out.stdout
     assert (run / "plots" / "loss.webp").is_file() or (run / "plots" / "loss.png").is_file()
     assert (run / "eval" / "groups" / "_index.csv").is_file()
+    assert (run / "eval" / "diagnostics" / "per_class.csv").is_file()
+    sample = next(p for p in (run / "eval" / "groups").rglob("*.txt") if p.name != "summary.txt").read_text()
+    assert "no input_text column" not in sample and "probabilities: " in sample  # the digit, drawn as text
     assert (run / "checkpoints" / "best.pt").is_file() and (run / "checkpoints" / "last.pt").is_file()
 
 

@@ -223,6 +223,8 @@ def script_launches(chunk: CodeChunk, script: str = "train.py") -> list[list[str
 
 
 def relative_links(path: Path) -> list[str]:
-    """Relative link targets in a markdown file (no URLs, no anchors)."""
-    text = path.read_text(encoding="utf-8")
+    """Relative link targets in a markdown file (no URLs, no anchors, no report citations such as `config:NAME#m`)."""
+    from labrails.analysis.report_check import CITATION
+
+    text = CITATION.sub("", path.read_text(encoding="utf-8"))
     return [t for t in _LINK.findall(text) if "://" not in t and not t.startswith("#")]

@@ -7,10 +7,13 @@ from testing.human import approve_at_terminal
 
 
 def require_derisk_approval(experiment):
-    spec = experiment.spec_path.read_text()
-    spec = spec.replace('commands: ["train.py de-risk*"]\n    checkpoint: false', 'commands: ["tiny_run.py de-risk*"]\n    checkpoint: true')
-    spec = spec.replace('commands: ["train.py full*"]', 'commands: ["tiny_run.py full*"]')
-    experiment.spec_path.write_text(spec)
+    import yaml
+
+    spec = yaml.safe_load(experiment.spec_path.read_text())
+    derisk, full = spec["phases"]
+    derisk.update(commands=["tiny_run.py de-risk*"], checkpoint=True)
+    full.update(commands=["tiny_run.py full*"])
+    experiment.spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
 
 
 def test_a_sweep_waits_for_an_unapproved_checkpoint(derisked, write_suite):

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labrails.analysis import hypotheses
 from labrails.analysis import judgements as findings
 from labrails.analysis.fmt import mean_std, num
 from labrails.analysis.plots import _relative, plot_comparison
@@ -51,6 +52,7 @@ class Analysis:
     primary: dict[str, Any] = field(default_factory=dict)  # spec.yaml metrics.primary
     files: list[Path] = field(default_factory=list)
     not_plotted: dict[str, str] = field(default_factory=dict)
+    hypotheses: list[dict[str, Any]] = field(default_factory=list)  # spec.yaml hypotheses, judged
 
     @property
     def out_dir(self) -> Path:
@@ -68,6 +70,7 @@ def analyze(experiment: Experiment | Path | str | None = None, *, metric: str | 
             baseline: str | None = None, plots: bool = True) -> Analysis:
     exp = experiment if isinstance(experiment, Experiment) else find_experiment(experiment)
     runset = load_runs(exp, profile=profile)
+    findings.set_aside_derisk(runset, profile)
     if not runset.included:
         raise LabrailsError(_nothing_to_analyze(runset), path=exp.root,
                             fix="complete at least one run first, e.g. `uv run train.py full` (or several seeds with "
@@ -87,10 +90,11 @@ def analyze(experiment: Experiment | Path | str | None = None, *, metric: str | 
                  for name, runs in configs.items()}
     direction, _, _ = findings.metric_direction(metric, primary, runset.included)
     hints = (findings.nan_hints(configs, metric) + findings.early_stop_hints(configs, summaries, metric, direction)
-             + findings.consistency_hints(configs))
+             + findings.consistency_hints(configs) + findings.doubt_hints(configs))
     criteria = findings.evaluate_criteria(_success_criteria(spec), configs, summaries)
     analysis = Analysis(exp, runset, metric, direction, names, summaries, findings.compare(configs, metric, baseline),
-                        hints, criteria, primary)
+                        hints, criteria, primary,
+                        hypotheses=hypotheses.evaluate(hypotheses.from_spec(spec) if spec else [], configs))
     _write(analysis, plots=plots, options={"metric": metric, "profile": profile, "baseline": baseline})
     return analysis
 
@@ -235,6 +239,7 @@ def _record(a: Analysis, options: dict[str, Any], plotted: list[dict[str, Any]])
         "comparisons": a.comparisons,
         "hints": a.hints,
         "criteria": a.criteria,
+        "hypotheses": a.hypotheses,
         "plots": plotted,
         "not_plotted": a.not_plotted,
     }
@@ -277,13 +282,16 @@ def format_analysis(a: Analysis) -> str:
     if a.hints:
         lines += ["", "hints:"]
         lines += [f"  ! {h['message']}" for h in a.hints]
+    for h in a.hypotheses:
+        lines += ["", f"hypothesis: {h['claim']}: {h['verdict'].upper()}", f"  {h['summary']}"]
+        lines += [f"  ! {why}" for why in h["reasons"]]
     for c in a.criteria:
         lines += ["", f"success criterion: {c['criterion']}"]
         if c.get("note"):
             lines.append(f"  {c['note']}")
         for r in c["results"]:
-            lines.append(f"  {r['configuration']}: {'met' if r['met'] else 'NOT met'} (mean {num(r['mean'])}, "
-                         f"{r['runs_meeting']} of {r['runs']} runs meet it)")
+            lines.append(f"  {r['configuration']}: {r['verdict'].upper()}: {r['summary']} "
+                         f"({r['runs_meeting']} of {r['runs']} runs meet it on their own)")
     shown = [_rel(p, a.experiment) for p in a.files]
     lines += ["", f"wrote {', '.join(shown)}"]
     if a.not_plotted:

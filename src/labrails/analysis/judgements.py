@@ -12,7 +12,7 @@ import operator
 import re
 from typing import Any
 
-from labrails.analysis import stats
+from labrails.analysis import hypotheses, stats
 from labrails.analysis.fmt import num, pvalue, signed, stat
 from labrails.analysis.runset import RunResult, flatten, seedless
 from labrails.core.errors import LabrailsError
@@ -222,6 +222,33 @@ def nan_hints(configs: dict[str, list[RunResult]], metric: str) -> list[dict[str
     return hints
 
 
+# --------------------------------------------------------------------------- de-risk runs
+DERISK_PROFILES = ("de-risk", "derisk", "smoke")
+
+
+def set_aside_derisk(runset: Any, profile: str | None) -> None:
+    """De-risk runs show the pipeline works; they are not results. Unless asked for (``--profile de-risk``) or
+    the only runs there are, they leave the analysis as excluded runs, with that reason."""
+    if profile is not None:
+        return
+    derisk = [r for r in runset.included if r.profile in DERISK_PROFILES]
+    if not derisk or len(derisk) == len(runset.included):
+        return
+    from labrails.analysis.runset import Excluded
+
+    runset.included = [r for r in runset.included if r not in derisk]
+    runset.excluded += [Excluded(r.name, "other_profile", f"a {r.profile} run: evidence that the pipeline works, not a "
+                                                          f"result (analyze it with --profile {r.profile})"
+                                                          + ("; its review FAILED (see its review.md)"
+                                                             if hypotheses.review_failed(r) else ""))
+                        for r in derisk]
+
+
+def doubt_hints(configs: dict[str, list[RunResult]]) -> list[dict[str, Any]]:
+    """Reasons to doubt a configuration's numbers (still improving, early stop never fired, failed review)."""
+    return [d for name, runs in configs.items() for d in hypotheses.doubts(name, runs)]
+
+
 # --------------------------------------------------------------------------- success criteria
 def parse_criterion(text: str) -> dict[str, Any] | None:
     """``test_accuracy >= 0.95`` (or ``>= 95%``) -> metric, operator, threshold; None when not of that form."""
@@ -244,6 +271,7 @@ def evaluate_criteria(criteria: list[str], configs: dict[str, list[RunResult]],
             out.append(record)
             continue
         test = _OPS[parsed["op"]]
+        claim = hypotheses.parse(f"{parsed['metric']} {parsed['op']} {parsed['threshold']!r}")
         for name, runs in configs.items():
             s = summaries[name].get(parsed["metric"])
             if s is None or s.mean is None:
@@ -253,6 +281,9 @@ def evaluate_criteria(criteria: list[str], configs: dict[str, list[RunResult]],
                 "configuration": name, "mean": s.mean, "n": s.n, "met": bool(test(s.mean, parsed["threshold"])),
                 "runs": len(values), "runs_meeting": sum(1 for v in values if math.isfinite(v) and test(v, parsed["threshold"])),
             })
+            judged = hypotheses.evaluate([claim], {name: runs})[0]
+            record["results"][-1].update(verdict=judged["verdict"], summary=judged["summary"], reasons=judged["reasons"],
+                                         low=judged.get("low"), high=judged.get("high"))
         if not record["results"]:
             record["note"] = f"no included run logged {parsed['metric']}"
         out.append(record)

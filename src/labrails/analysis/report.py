@@ -4,7 +4,10 @@ The report runs the analysis first, then reads analysis/all_results.json, the ru
 config.yaml, spec.yaml, JOURNAL.md and IGNORED_RUNS.md. It computes nothing itself: every number is
 printed (rounded) from one of those files, each table names its source, and everything quoted from a
 person or a log is a blockquote copied verbatim, so ``labrails report check`` can trace all of it.
-Conclusions are stated mechanically from the success criteria; there is no editorializing.
+Conclusions are stated mechanically from spec.yaml's hypotheses and success criteria, verdict first
+(supported, not supported, inconclusive; see labrails.analysis.hypotheses); there is no editorializing.
+The key numbers carry their source as a link target (``[0.9310](config:full-mlp#test_accuracy.mean)``)
+that ``labrails report check`` resolves.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from labrails.analysis.analyze import OUT_DIR, analyze
-from labrails.analysis.fmt import mean_std, num
+from labrails.analysis.fmt import mean_std, num, pvalue, signed
 from labrails.analysis.report_check import check_report
 from labrails.analysis.runset import flatten, read_config, seedless
 from labrails.core.errors import LabrailsError
@@ -26,7 +29,7 @@ from labrails.core.spec import load_spec
 from labrails.core.templating import render
 
 REPORT = "REPORT.md"
-HIGHLIGHT_TAGS = ("WEIRD", "RESOLVED")
+HIGHLIGHT_TAGS = ("WEIRD", "RESOLVED", "ASSUMPTION")
 _BETTER = {"higher": "higher is better", "lower": "lower is better"}
 
 
@@ -81,27 +84,67 @@ def report_context(exp: Experiment) -> dict[str, Any]:
     }
 
 
+def cite(shown: str, source: str) -> str:
+    """A number with where it came from, as a Markdown link `report check` resolves: ``[0.9310](config:full-mlp#test_accuracy.mean)``."""
+    return f"[{shown}]({source})"
+
+
+def _cited_mean_std(config: str, metric: str, s: dict[str, Any]) -> str:
+    base = f"config:{config}#{metric}"
+    if s.get("mean") is None:
+        return "n/a"
+    text = cite(num(_float(s["mean"])), base + ".mean")
+    return text + (f" ± {cite(num(_float(s['std'])), base + '.std')}" if s.get("std") is not None else " (one value, no std)")
+
+
+def _hypothesis_text(h: dict[str, Any], index: int) -> str:
+    """A verdict with its numbers, each cited to all_results.json's hypotheses[index - 1]."""
+    src = f"hypothesis:{index}"
+    text = f"Hypothesis `{h['claim']}`" + (f" for {h['a']}" if h["kind"] == "threshold" and h["a"] not in h["claim"] else "")
+    text += f": **{h['verdict']}**."
+    if h["kind"] == "threshold" and h.get("mean") is not None:
+        text += (f" {h['a']}: mean {h['metric']} {cite(num(h['mean']), src + '#mean')} over {cite(str(h['n']), src + '#n')} "
+                 f"seed(s)")
+        if h.get("low") is not None:
+            text += f", interval [{cite(num(h['low']), src + '#low')}, {cite(num(h['high']), src + '#high')}]"
+        text += f" against {h['op']} {num(h['threshold'])}."
+    elif h.get("p_t") is not None:
+        text += (f" {h['a']} {cite(num(h['mean_a']), src + '#mean_a')} vs {h['b']} {cite(num(h['mean_b']), src + '#mean_b')} "
+                 f"over {cite(str(h['n']), src + '#n')} paired seeds: mean difference "
+                 f"{cite(signed(h['mean_diff']), src + '#mean_diff')}, paired t-test p={cite(pvalue(h['p_t']), src + '#p_t')} "
+                 f"(two-sided), one-sided p={cite(pvalue(h['p_one_sided']), src + '#p_one_sided')} at alpha "
+                 f"{num(h['alpha'])}.")
+    else:
+        text += f" {h['summary']}."
+    if h["reasons"]:
+        text += f" The test alone says {h.get('test_says', 'nothing')}; reasons to doubt the runs: " + "; ".join(h["reasons"]) + "."
+    return text
+
+
 def _abstract(record: dict[str, Any]) -> str:
     counts, metric, configs = record["counts"], record["metric"], record["configurations"]
-    profiles = ", ".join(dict.fromkeys(c["profile"] for c in configs))
-    text = (f"This report covers {counts['included']} completed runs of experiment {record['experiment']} in "
-            f"{counts['configurations']} configuration(s) (profile {profiles}); {counts['excluded']} run(s) were left out "
-            f"(listed at the end). The primary metric is {metric['name']} ({_BETTER.get(metric['direction'], 'direction unknown')}).")
+    text = " ".join(_hypothesis_text(h, i) for i, h in enumerate(record.get("hypotheses") or [], 1))
+    text += (" " if text else "") + (
+        f"This report covers {counts['included']} completed runs of experiment {record['experiment']} in "
+        f"{counts['configurations']} configuration(s) (profile {', '.join(dict.fromkeys(c['profile'] for c in configs))}); "
+        f"{counts['excluded']} run(s) were left out (listed at the end). The primary metric is {metric['name']} "
+        f"({_BETTER.get(metric['direction'], 'direction unknown')}).")
     ranked = [c for c in configs if c["summary"][metric["name"]]["mean"] is not None]
     if metric["direction"] in _BETTER and ranked:
         best = (max if metric["direction"] == "higher" else min)(ranked, key=lambda c: c["summary"][metric["name"]]["mean"])
         s = best["summary"][metric["name"]]
         text += (f" The best configuration by mean, {best['name']}, reached a mean {metric['name']} of "
-                 f"{mean_std(s['mean'], s['std'])} over {s['n']} seed(s)"
+                 f"{_cited_mean_std(best['name'], metric['name'], s)} over {s['n']} seed(s)"
                  + (" (whether the differences exceed seed noise is under Comparisons)." if len(ranked) > 1 else "."))
         others = [c for c in ranked if c is not best]
         if others:
-            text += " " + "; ".join(f"{c['name']} reached {mean_std(c['summary'][metric['name']]['mean'], c['summary'][metric['name']]['std'])} "
+            text += " " + "; ".join(f"{c['name']} reached {_cited_mean_std(c['name'], metric['name'], c['summary'][metric['name']])} "
                                     f"(n={c['summary'][metric['name']]['n']})" for c in others) + "."
-    for c in record["criteria"]:
-        met = [r["configuration"] for r in c["results"] if r["met"]]
-        if c["parsed"] is not None:
-            text += f" Success criterion `{c['criterion']}`: " + (f"met by {', '.join(met)}." if met else "met by no configuration.")
+    for i, c in enumerate(record["criteria"], 1):
+        if c["parsed"] is None or not c["results"]:
+            continue
+        text += f" Success criterion `{c['criterion']}`: " + "; ".join(
+            f"{r.get('verdict', 'met' if r['met'] else 'not met')} for {r['configuration']}" for r in c["results"]) + "."
     return text
 
 
@@ -115,6 +158,7 @@ def _introduction(exp: Experiment, metric: dict[str, Any]) -> dict[str, Any]:
         criteria_source = "JOURNAL.md"
     return {"hypothesis": hypothesis, "hypothesis_source": "spec.yaml" if _stated(spec.get("hypothesis")) else "JOURNAL.md",
             "criteria": criteria, "criteria_source": criteria_source, "metric": metric["name"],
+            "hypotheses": [str(h.get("claim") if isinstance(h, dict) else h) for h in spec.get("hypotheses") or []],
             "direction": _BETTER.get(metric["direction"], "direction unknown"), "direction_source": metric["direction_source"],
             "meaning": _stated(metric.get("meaning")),
             "expected_range": _range(metric.get("expected_range"))}
@@ -223,7 +267,7 @@ def _primary_table(record: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for c in record["configurations"]:
         s = c["summary"][name]
-        rows.append({"configuration": c["name"], "n": s["n"], "mean_std": mean_std(_float(s["mean"]), _float(s["std"])),
+        rows.append({"configuration": c["name"], "n": s["n"], "mean_std": _cited_mean_std(c["name"], name, s),
                      "min": num(_float(s["min"])), "max": num(_float(s["max"])), "nonfinite": s["nonfinite"],
                      "baseline": num(c["majority_baseline"]["value"]) if c.get("majority_baseline") else "n/a"})
     return rows
@@ -302,19 +346,19 @@ def _quote_of(exp: Experiment, excluded: dict[str, Any]) -> str:
 
 
 def _conclusion(record: dict[str, Any]) -> list[str]:
-    lines = []
-    for c in record["criteria"]:
-        if c["parsed"] is None:
-            lines.append(f"`{c['criterion']}`: {c['note']}.")
-            continue
-        if not c["results"]:
+    lines = [_hypothesis_text(h, i) for i, h in enumerate(record.get("hypotheses") or [], 1)]
+    for i, c in enumerate(record["criteria"], 1):
+        if c["parsed"] is None or not c["results"]:
             lines.append(f"`{c['criterion']}`: {c['note']}.")
             continue
         parts = []
         for r in c["results"]:
-            verdict = "met" if r["met"] else "not met"
-            parts.append(f"{verdict} by {r['configuration']} (mean {num(r['mean'])} over {r['n']} seed(s); "
-                         f"{r['runs_meeting']} of {r['runs']} runs meet it individually)")
+            src = f"criterion:{i}/{r['configuration']}"
+            part = (f"{r.get('verdict', 'met' if r['met'] else 'not met')} for {r['configuration']} (mean "
+                    f"{cite(num(r['mean']), src + '#mean')} over {r['n']} seed(s)")
+            if r.get("low") is not None:
+                part += f", interval [{cite(num(r['low']), src + '#low')}, {cite(num(r['high']), src + '#high')}]"
+            parts.append(part + f"; {r['runs_meeting']} of {r['runs']} runs meet it on their own)")
         lines.append(f"`{c['criterion']}`: " + "; ".join(parts) + ".")
+        lines += [f"  {why}" for r in c["results"] for why in r.get("reasons") or []]
     return lines
-

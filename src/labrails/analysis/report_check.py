@@ -1,4 +1,8 @@
-"""``labrails report check``: every number in REPORT.md must be a rounding of a value some file logged.
+"""``labrails report check``: every number in REPORT.md must be what its source holds.
+
+A cited number, ``[0.9310](config:full-mlp#test_accuracy.mean)``, is checked against that source alone, and
+each line's claims about configurations, datasets and models against the runs it stands on
+(labrails.analysis.claims). Every other number must be a rounding of a value some file logged:
 
 The logged values are the numbers in each run's metrics.json, logs/metrics.jsonl, data.json,
 config.yaml and run.json, in analysis/ (results.csv, summary.csv, all_results.json) and in spec.yaml
@@ -31,7 +35,12 @@ from labrails.core.naming import descriptive_part
 from labrails.tracking.metrics_log import read_metrics
 
 REPORT = "REPORT.md"
-_NUMBER = re.compile(r"(?<![\w.\-])(?P<num>[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?P<pct>\s?%|\s?percent\b)?(?![\w]|\.\d)")
+# "32,561" is one number with a digit group, not 32 and 561: the grouped form is tried first.
+_NUMBER = re.compile(r"(?<![\w.\-])(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+                     r"(?P<pct>\s?%|\s?percent\b)?(?![\w]|\.\d)")
+# A number with its source, as `labrails report` writes it: [0.9310](config:full-mlp#test_accuracy.mean)
+CITATION = re.compile(r"\[(?P<shown>[^\]\[]*)\]\((?P<kind>run|config|hypothesis|criterion|comparison):(?P<target>[^#)\s]+)"
+                      r"#(?P<field>[^)\s]+)\)")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}[:-]\d{2}(?:[:-]\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 _HASH = re.compile(r"\bsha256:[0-9a-f]+|\b(?=[0-9]*[a-f])[0-9a-f]{7,}\b|\b[0-9a-f]{8}_[\w+]+")
@@ -48,6 +57,7 @@ class Untraced:
     number: str
     text: str
     column: int = 0
+    why: str = "not found in any logged file"
 
     def context(self, width: int = 50) -> str:
         start = max(0, self.column - width)
@@ -68,9 +78,10 @@ class CheckResult:
     def render(self) -> str:
         if self.ok:
             return f"{self.report.name}: all {self.numbers} numbers trace back to logged values"
-        lines = [f"{self.report.name}: {len(self.untraced)} of {self.numbers} numbers are not found in any logged file:"]
-        lines += [f"  line {u.line}: {u.number}    in: {u.context()}" for u in self.untraced]
-        lines.append("fix: regenerate the report with `labrails report`, or remove the numbers that no file supports")
+        lines = [f"{self.report.name}: {len(self.untraced)} claim(s) of {self.numbers} numbers do not hold:"]
+        lines += [f"  line {u.line}: {u.number}: {u.why}\n      in: {u.context()}" for u in self.untraced]
+        lines.append("fix: regenerate the report with `labrails report`, or cite each number's source as "
+                     "[value](config:NAME#metric.mean) / [value](run:RUN#metric) and state only what the cited runs recorded")
         return "\n".join(lines)
 
 
@@ -91,6 +102,7 @@ class LoggedNumbers:
         return i < len(self.sorted) and self.sorted[i] <= high
 
     def traces(self, token: str, percent: bool) -> bool:
+        token = token.replace(",", "")
         try:
             shown = Decimal(token)
         except InvalidOperation:
@@ -295,9 +307,12 @@ def check_report(exp: Experiment, report: Path | None = None) -> CheckResult:
     path = Path(report) if report is not None else exp.root / REPORT
     if not path.is_file():
         raise LabrailsError("there is no report to check", path=path, fix="write it with `labrails report`")
+    from labrails.analysis.claims import Sources
+
     logged = logged_numbers(exp)
     quotes = _quote_sources(exp)
     names = _names(exp)
+    sources = Sources(exp)
     result = CheckResult(path)
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         stripped = line.strip()
@@ -305,8 +320,26 @@ def check_report(exp: Experiment, report: Path | None = None) -> CheckResult:
             quoted = _squash(stripped.lstrip(">").strip())
             if quoted and quoted in quotes:
                 continue  # a verbatim quote: its numbers are the quoted file's, not the report's
-        for token, percent, column in numbers_in(line, names):
+        cited_runs: list[str] = []
+        line = _CODE_SPAN.sub(lambda mm: " " * len(mm.group(0)) if CITATION.search(mm.group(0)) else mm.group(0), line)
+        for m in CITATION.finditer(line):  # a cited number must be what its source holds
+            result.numbers += 1
+            runs, why = sources.check_citation(m["kind"], m["target"], m["field"], m["shown"])
+            cited_runs += runs
+            if why:
+                result.untraced.append(Untraced(lineno, m["shown"], line, m.start(), why))
+        bare = CITATION.sub(lambda mm: " " * len(mm.group(0)), line)
+        named = sources.configurations_named(bare)
+        for token, percent, column in numbers_in(bare, names):
             result.numbers += 1
             if not logged.traces(token, percent):
                 result.untraced.append(Untraced(lineno, token + ("%" if percent else ""), line, column))
+                continue
+            elsewhere = sources.belongs_elsewhere(token, percent, named)
+            if elsewhere:
+                result.untraced.append(Untraced(lineno, token, line, column, elsewhere))
+        for claim, why in sources.check_claims(bare, cited_runs, named):
+            result.untraced.append(Untraced(lineno, claim, line, max(line.lower().find(claim.lower()), 0), why))
+    if result.ok:
+        sources.record_pass(path)
     return result

@@ -13,7 +13,7 @@ journal_app = typer.Typer(help="The experiment's journal (JOURNAL.md): add and r
 @journal_app.command("add")
 def journal_add(
     text: str = typer.Argument(..., help="What you observed, suspect, or must do."),
-    tag: str = typer.Option("NOTE", "--tag", "-t", help="WEIRD, HUNCH, TODO, RESOLVED or NOTE."),
+    tag: str = typer.Option("NOTE", "--tag", "-t", help="WEIRD, HUNCH, TODO, RESOLVED, NOTE or ASSUMPTION."),
     run: Optional[str] = typer.Option(None, help="The run this entry is about (name or unique part)."),
     experiment: Optional[Path] = ExperimentOpt,
 ):

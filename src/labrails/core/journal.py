@@ -15,7 +15,7 @@ from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
 from labrails.core.fsutil import append_line, locked
 
-TAGS = ("WEIRD", "HUNCH", "TODO", "RESOLVED", "NOTE")
+TAGS = ("WEIRD", "HUNCH", "TODO", "RESOLVED", "NOTE", "ASSUMPTION")  # ASSUMPTION: taken with no one to ask
 _ENTRY = re.compile(r"^- (?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?) \[(?P<tag>[A-Z]+)\](?: \((?P<run>[^)]*)\))? (?P<text>.*)$")
 
 

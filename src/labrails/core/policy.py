@@ -100,9 +100,12 @@ def checkpoint_blocker(spec: Spec | None, approved: dict, launch_text: str, prof
     pending = pending_checkpoints(spec, phase, approved) if phase is not None else []
     if not pending:
         return None
-    return (f"'{launch_text}' belongs to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' is not approved yet. "
-            "Stop here and show the human what they need to review (the diff of data and evaluation code, the data "
-            f"declaration, the review); they approve with `labrails approve {pending[0]}` in their own terminal.")
+    gate = next(p for p in spec.phases if p.name == pending[0])
+    produce = (f" Phase '{gate.name}' must first produce: {gate.description or 'what its description in spec.yaml states'}"
+               + (f" (its commands: {', '.join(gate.commands)})." if gate.commands else "."))
+    return (f"'{launch_text}' belongs to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' is not approved yet."
+            f"{produce} Then stop and show the human what they need to review (the diff of data and evaluation code, the "
+            f"data declaration, the review); they approve with `labrails approve {pending[0]}` in their own terminal.")
 
 
 def removed_checkpoints(spec: Spec | None, recorded: list[str] | None) -> list[str]:

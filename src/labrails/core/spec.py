@@ -60,8 +60,22 @@ PHASE = Map(
         fix="true when the human must approve this phase before the next one starts"),
     message="{where} needs a 'name'", fix="each phase: {name, commands: [...], checkpoint: true|false}",
 )
+# What the experiment tests, fixed before the runs: `claim` is read by labrails.analysis.hypotheses.
+HYPOTHESIS = Map(
+    Key("claim", TEXT, required=True, nonempty=True, message="{parent} needs a 'claim'",
+        fix="e.g. 'full-mlp > full-logreg on test_accuracy' or 'full-mlp: test_accuracy >= 0.95'"),
+    Key("name", (TEXT, NULL)),
+    Key("min_effect", (NUMBER, NULL)),
+    Key("margin", (NUMBER, NULL)),
+    Key("alpha", (NUMBER, NULL), test=lambda v: v is None or 0 < v < 1, message="{where} must be between 0 and 1",
+        fix="e.g. 0.05"),
+    Key("notes", ANY),
+    message="{where} needs a 'claim'", fix="each item: {claim: 'A > B on METRIC', min_effect: 0.0, alpha: 0.05}",
+)
 SPEC_SCHEMA = Map(
     Key("hypothesis", ANY),
+    Key("hypotheses", (LIST, NULL), items=HYPOTHESIS, message="'hypotheses' must be a list",
+        fix="each item: {claim: 'A > B on METRIC', min_effect: 0.0, alpha: 0.05}"),
     Key("success_criteria", ANY),
     Key("metrics", (MAP, NULL), schema=METRICS, message="'metrics' must be a mapping with a 'primary' entry"),
     Key("data", (MAP, NULL), schema=DATA, message="'data' must be a mapping",

@@ -136,3 +136,21 @@ def missing_journal_entry(cwd: str) -> str:
             return (f"labrails: run {unrecorded[-1]} finished after the last JOURNAL.md entry in {exp.root}. Before stopping, record what it "
                     f"showed: labrails journal add \"<observation>\" --tag NOTE|WEIRD|HUNCH|TODO|RESOLVED --run {unrecorded[-1]}")
     return ""
+
+
+def unchecked_report(cwd: str) -> str:
+    """REPORT.md changed since `labrails report check` last passed on it (.labrails/report_check.json holds its sha256)."""
+    import hashlib
+
+    for exp in experiments_near(cwd):
+        report = exp.root / "REPORT.md"
+        if not report.is_file():
+            continue
+        try:
+            passed = json.loads((exp.state / "report_check.json").read_text(encoding="utf-8")).get("sha256")
+        except (OSError, ValueError, AttributeError):
+            passed = None
+        if passed != hashlib.sha256(report.read_bytes()).hexdigest():
+            return (f"labrails: {report} changed since `labrails report check` last passed on it. Before stopping, run "
+                    f"`labrails report check` in {exp.root} and fix every claim it cannot trace to its source.")
+    return ""

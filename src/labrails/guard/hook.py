@@ -148,9 +148,10 @@ def posttooluse(payload) -> int:
 def stop(payload) -> int:
     if payload.get("stop_hook_active"):
         return 0  # we already asked once; never trap the agent in a loop
-    from labrails.guard.context import missing_journal_entry
+    from labrails.guard.context import missing_journal_entry, unchecked_report
 
-    reason = missing_journal_entry(_cwd(payload))
+    cwd = _cwd(payload)
+    reason = missing_journal_entry(cwd) or unchecked_report(cwd)
     if reason:
         _emit({"decision": "block", "reason": reason})
     return 0

@@ -150,9 +150,30 @@ def runs_labrails_approve(launch: Launch, _: Request) -> str | None:
 def sweep_in_foreground(launch: Launch, request: Request) -> str | None:
     if "--dry-run" in launch.args or "--help" in launch.args or launch.background or request.tool_input.get("run_in_background"):
         return None
+    if _derisk_sweep_fits(launch, request):
+        return None
     return ("a sweep runs many full runs and would be killed by the Bash tool's timeout part-way. "
             "Run `labrails sweep ... --dry-run` first, then launch it with run_in_background (or `nohup ... &`) and "
             "follow its sweeps/<...>/sweep.json; a re-run resumes where it stopped.")
+
+
+def _derisk_sweep_fits(launch: Launch, request: Request) -> bool:
+    """A sweep is judged by the runs it will start: de-risk jobs whose budgets together fit the Bash timeout may
+    run in the foreground. Anything unreadable counts as not fitting (the rule then blocks, failing closed)."""
+    try:
+        from labrails.core.yamlfile import load_yaml
+
+        suite_arg = next(a for a in launch.args[1:] if a.endswith((".yaml", ".yml")))
+        suite = load_yaml(resolve_path(request.cwd, launch.cwd, suite_arg), what="the suite")
+        root = find_experiment_root(os.path.dirname(resolve_path(request.cwd, launch.cwd, suite_arg)))
+        budget = (ExperimentView(root).config_data["profiles"][DERISK] or {})["budget_seconds"]
+        after = launch.args[launch.args.index("--seeds") + 1:] if "--seeds" in launch.args else []
+        given = [a for a in after[:next((i for i, a in enumerate(after) if not a.isdigit()), len(after))]]
+        jobs = len(suite["configurations"]) * len(given or suite.get("seeds") or [0])
+        timeout = request.tool_input.get("timeout") or DEFAULT_TIMEOUT_MS
+        return suite.get("profile") == DERISK and "--configs" not in launch.args and jobs * float(budget) * 1000 <= timeout
+    except Exception:  # noqa: BLE001  (not a de-risk sweep we can size: the general rule decides)
+        return False
 
 
 # --------------------------------------------------------------------------- runs

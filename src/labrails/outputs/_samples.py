@@ -96,7 +96,8 @@ def write_sample_files(run_dir: Path, rows: pd.DataFrame, folder_of_row: np.ndar
                 f"group: {cols['group'][i]}\n"
                 f"ground_truth: {fmt(truth)}\n"
                 f"predicted: {fmt(cols['prediction'][i])}\n"
-                f"error: {outcome}\n"
+                + (f"probabilities: {get('probabilities', i)}\n" if "probabilities" in cols else "")
+                + f"error: {outcome}\n"
                 f"valid_range: {valid}\n"
                 f"parse_ok: {parsed}\n"
                 f"outlier: {cols['outlier'][i]}\n"

@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 from pandas.api import types as ptypes
 
 from labrails.core.errors import LabrailsError
-from labrails.outputs import _samples
+from labrails.outputs import _samples, per_class
 from labrails.outputs._frame import prepare
 from labrails.outputs.metrics import (
     DEFAULT_PRIMARY,
@@ -546,6 +546,8 @@ def _write_diagnostics(
         for g in group_order:
             ranges["groups"][names[g]] = per_group[g]
         _write_csv(_confusion(df, gcode, has_truth, names, group_order), diag / "actual_vs_predicted.csv")
+        _write_csv(per_class.per_class(df), diag / "per_class.csv")  # recall and precision, lowest recall first
+        _write_csv(per_class.confusion_pairs(df), diag / "confusion_pairs.csv")  # mistakes, most frequent first
     _write_json(diag / "value_ranges.json", ranges)
 
 

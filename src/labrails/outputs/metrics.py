@@ -85,6 +85,9 @@ def group_metrics(df: pd.DataFrame, key: np.ndarray, k: int, task: str) -> pd.Da
         out["n_scored"] = _counts(key, k, evaluated).astype(np.int64)
         out["accuracy"] = _ratio(_counts(key, k, correct), out["n_scored"].to_numpy())
         out["macro_f1"] = macro_f1(truth, pred, key, evaluated, parsed, k)
+        if k > 1:  # within a group of one true class, macro F1 only restates accuracy: left empty there
+            classes = pd.DataFrame({"k": key[evaluated], "t": truth[evaluated]}).drop_duplicates()["k"].value_counts()
+            out.loc[out.index.isin(classes[classes == 1].index), "macro_f1"] = np.nan
         scored = evaluated & parsed
     else:
         scored = has_truth & parsed
@@ -118,7 +121,7 @@ def group_metrics(df: pd.DataFrame, key: np.ndarray, k: int, task: str) -> pd.Da
     pred_vals = df["_pred"].to_numpy(float)
     truth_vals = df["_truth"].to_numpy(float)
     numeric = scored & np.isfinite(pred_vals) & np.isfinite(truth_vals)
-    if task == "regression" or numeric.any():
+    if task == "regression":  # a mean of class labels means nothing; per_class.py has precision and recall
         out["pred_mean"] = _ratio(_counts(key, k, np.where(numeric, pred_vals, 0.0)), _counts(key, k, numeric))
         out["actual_mean"] = _ratio(_counts(key, k, np.where(numeric, truth_vals, 0.0)), _counts(key, k, numeric))
     if task == "classification":

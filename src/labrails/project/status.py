@@ -53,6 +53,9 @@ def experiment_status(exp: Experiment) -> Status:
             spec = None
         if spec is not None:
             status.unfilled += [f"spec.yaml: {p}" for p in spec.placeholders()]
+            from labrails.project.fit import misfits
+
+            status.problems += misfits(exp, spec)
             approved = _guarded(status, lambda: valid_approvals(exp.state, spec.sha256), {})
             pending_before = False
             for phase in spec.phases:
