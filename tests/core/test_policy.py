@@ -34,8 +34,7 @@ def spec_of(exp):
 
 def with_derisk_checkpoint(exp):
     """The spec the human wrote: the de-risk phase must be approved before any later run."""
-    text = exp.spec_path.read_text().replace('commands: ["train.py de-risk*"]\n    checkpoint: false',
-                                             'commands: ["train.py de-risk*"]\n    checkpoint: true')
+    text = exp.spec_path.read_text().replace("    checkpoint: false\n  - name: full", "    checkpoint: true\n  - name: full")
     exp.spec_path.write_text(text)
     return exp
 

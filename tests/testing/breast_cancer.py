@@ -70,9 +70,13 @@ def one_run(name, overrides):
         pred = model.predict(Xte)
         metrics.update(test_accuracy=float((pred == yte).mean()), n_test=int(len(yte)))
         run.finish(metrics)
+    return run.dir
 
 
-one_run("de-risk-mlp", {"model.kind": "mlp"})
+# The de-risk run, reviewed: full runs start only once a passing review vouches for this code and config.
+review = labrails.review.review_run(one_run("de-risk-mlp", {"model.kind": "mlp"}))
+if not review["passed"]:
+    sys.exit(f"the de-risk run did not pass its review: {review['headline']}")
 for kind in ("logreg", "mlp"):
     for seed in SEEDS:
         one_run(f"full-{kind}-seed{seed}", {"seed": seed, "model.kind": kind})

@@ -26,7 +26,7 @@ import json
 import os
 import re
 
-from labrails.core.expview import find_experiment_root
+from labrails.core.expview import ExperimentView, find_experiment_root
 from labrails.core.identity import run_identity
 from labrails.core.policy import DERISK, checkpoint_blocker, derisk_blocker, synthetic_in_config
 from labrails.guard.pathrules import (
