@@ -15,7 +15,9 @@ from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment
 from labrails.core.fsutil import append_line, locked
 
-TAGS = ("WEIRD", "HUNCH", "TODO", "RESOLVED", "NOTE", "ASSUMPTION")  # ASSUMPTION: taken with no one to ask
+TAGS = ("WEIRD", "HUNCH", "TODO", "RESOLVED", "NOTE", "ASSUMPTION", "SWEEP")  # ASSUMPTION: taken with no one to ask
+# Written by labrails itself (`labrails sweep`, one per job it ran); not what a person observed.
+AUTOMATIC_TAGS = ("SWEEP",)
 _ENTRY = re.compile(r"^- (?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?) \[(?P<tag>[A-Z]+)\](?: \((?P<run>[^)]*)\))? (?P<text>.*)$")
 
 
@@ -70,8 +72,9 @@ def open_todos(exp: Experiment) -> list[Entry]:
     return [e for e in all_entries if e.tag == "TODO" and e.text.lower()[:40] not in resolved_texts]
 
 
-def last_entry_time(exp: Experiment) -> datetime | None:
-    found = entries(exp)
+def last_entry_time(exp: Experiment, *, people_only: bool = False) -> datetime | None:
+    """When the newest entry was written; ``people_only`` skips the lines labrails writes itself."""
+    found = [e for e in entries(exp) if not (people_only and e.tag in AUTOMATIC_TAGS)]
     if not found:
         return None
     stamp = found[-1].timestamp

@@ -110,12 +110,13 @@ def after_run_context(payload: dict) -> str:
 
 
 def missing_journal_entry(cwd: str) -> str:
-    from labrails.core.journal import entries, last_entry_time
+    from labrails.core.journal import AUTOMATIC_TAGS, entries, last_entry_time
     from labrails.core.runinfo import read_run_json
 
     for exp in experiments_near(cwd):
-        last = last_entry_time(exp)
-        named = {e.run for e in entries(exp) if e.run}
+        # The sweep's own SWEEP lines say what ran; the nudge asks for what a run showed, so they do not count.
+        last = last_entry_time(exp, people_only=True)
+        named = {e.run for e in entries(exp) if e.run and e.tag not in AUTOMATIC_TAGS}
         unrecorded = []
         for run_dir in exp.run_dirs():
             try:

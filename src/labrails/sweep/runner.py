@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 
 from labrails.core import config as config_mod
 from labrails.core.errors import LabrailsError
+from labrails.core.journal import add_entry
 from labrails.core.runinfo import current_status
 from labrails.core.spec import load_spec
 from labrails.sweep.job import FINAL, INTERRUPT_GRACE_S, existing_outcome
@@ -202,11 +203,24 @@ class Scheduler:
             outcome["status"] = "interrupted"
         self.outcomes[job.run_name] = outcome
         self.record.update(outcome)
-        self.echo("  " + outcome_line(outcome, self.plan, self.root))
+        line = outcome_line(outcome, self.plan, self.root)
+        self.echo("  " + line)
+        self.journal(outcome, line)
         if outcome.get("status") not in DONE and self.stop_on_error and not self.stopping:
             self.stopping = True
             self.echo(f"stopping (--stop-on-error): {job.run_name} {outcome.get('status')}; "
                       f"letting {len(self.active)} running job(s) finish")
+
+    def journal(self, outcome: dict[str, Any], line: str) -> None:
+        """One JOURNAL.md line, tagged SWEEP, for each run this sweep started, wherever its job ran: what ran
+        and how it ended. What the run showed is still for a person (or the agent) to write in their own entry."""
+        if outcome.get("status") == "skipped" or not outcome.get("run"):
+            return
+        try:
+            add_entry(self.plan.experiment, f"sweep {self.record.dir.name}: {' '.join(line.split())}", tag="SWEEP",
+                      run=outcome["run"])
+        except (LabrailsError, OSError) as exc:  # the run's own files and the registry remain the record
+            self.echo(f"  could not write the journal line for {outcome['run']}: {exc}")
 
     def interrupt(self) -> None:
         """Ask every running job to stop and record it, and wait (a second Ctrl-C stops waiting)."""
