@@ -27,6 +27,13 @@ def _uri(run: ExportedRun, destination: str | None) -> str:
     return f"sqlite:///{folder / 'mlflow.db'}"
 
 
+def _artifact_location(uri: str) -> str | None:
+    """Artifacts beside a sqlite store: MLflow's own default is ./mlruns under whatever folder the export ran in."""
+    if uri.startswith("sqlite:///"):
+        return (Path(uri[len("sqlite:///"):]).parent / "mlartifacts").resolve().as_uri()
+    return None
+
+
 def export_run(run: ExportedRun, destination: str | None) -> str:
     import os
 
@@ -38,7 +45,8 @@ def export_run(run: ExportedRun, destination: str | None) -> str:
     uri = _uri(run, destination)
     client = MlflowClient(tracking_uri=uri)
     experiment = client.get_experiment_by_name(run.experiment)
-    experiment_id = experiment.experiment_id if experiment else client.create_experiment(run.experiment)
+    experiment_id = (experiment.experiment_id if experiment
+                     else client.create_experiment(run.experiment, artifact_location=_artifact_location(uri)))
     found = client.search_runs([experiment_id], filter_string=f"tags.`labrails.key` = '{run.key}'", max_results=1)
     if found:
         run_id = found[0].info.run_id
