@@ -176,3 +176,12 @@ def test_every_package_part_is_described_in_architecture_md():
     parts = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").is_file())
     undocumented = [p for p in parts if f"src/labrails/{p}/" not in text]
     assert undocumented == []
+
+
+def test_test_modules_have_unique_basenames():
+    """tests/ has no packages, so pytest imports each test module by its basename: two alike collide, and the
+    clash only shows where both import (a module skipped for a missing extra hides it)."""
+    seen: dict[str, list[str]] = {}
+    for path in (REPO / "tests").rglob("test_*.py"):
+        seen.setdefault(path.name, []).append(str(path.relative_to(REPO)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
