@@ -12,6 +12,7 @@ from labrails.core.errors import LabrailsError
 from labrails.hf.preflight import preflight
 from testing.lexicon import lexicon_words
 from testing.tiny_lm import encoded, gpt2_classifier, lexicon_tokenizer
+from testing.runs import derisked_on
 
 WORDS, LABELS = lexicon_words()
 
@@ -76,6 +77,7 @@ def test_max_length_above_the_position_limit_blocks_a_full_run(lab):
         found = _by_check(preflight(run, model, tok, rows, _args(run)))
     assert found["position-limit"]["severity"] == "blocker"
     assert found["position-limit"]["numbers"] == {"padded_length": 64, "position_limit": 32}
+    derisked_on(lab, script="probe.py")  # a reviewed de-risk run: without one the full run would not even start
     with labrails.start_run("full", experiment=lab.root, script=lab.root / "probe.py", force=True) as run:
         with pytest.raises(LabrailsError, match="position-limit"):
             preflight(run, model, tok, rows, _args(run))
