@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import platform
-import socket
-import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,8 @@ KEY_PACKAGES = ("labrails", "torch", "numpy", "scikit-learn", "pandas", "transfo
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
+    import subprocess  # only when git must be asked: the guard's cached code version never gets here
+
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
@@ -134,6 +132,10 @@ def _not_tracked(files: list[str], top: str) -> list[str]:
 
 
 def _version(name: str) -> str | None:
+    # importlib.metadata (with email and zipfile) costs more than the guard's whole decision; only a run's
+    # env.json needs it, never the hook's code version.
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -141,6 +143,9 @@ def _version(name: str) -> str | None:
 
 
 def environment() -> dict[str, Any]:
+    import platform
+    import socket
+
     env: dict[str, Any] = {
         "python": sys.version.split()[0],
         "executable": sys.executable,
