@@ -16,6 +16,7 @@ from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import read_json
 from labrails.core.journal import add_entry
 from labrails.project.new import new_experiment
+from labrails.analysis.plots import plot_run
 from labrails.review import review_run
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def quickstart(directory: Path | str = "quickstart", *, name: str = "digits-mlp"
                             path=derisk / "review.md", fix="read review.md, fix the blockers, and run `python train.py de-risk` again")
 
     full = _train(exp, "full", echo)
+    plot_run(full)  # full runs skip their plots by default (post_run.plots); the tour shows the curves
     review = review_run(full)
     echo(f"review of {full.name}: {review['headline']}")
     metrics = read_json(full / "metrics.json")
