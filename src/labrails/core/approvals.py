@@ -16,7 +16,6 @@ refused by the policy until the human approves the spec as it now is.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +36,7 @@ def checkpoints_path(state: Path | str) -> Path:
 
 
 def _read(path: Path, key: str) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError, RecursionError) as exc:
-        raise LabrailsError(f"{path.name} is unreadable ({type(exc).__name__}: {exc})", path=path,
-                            fix=f"restore it from a backup or version control; {_FIX}") from None
-    rows = data.get(key, []) if isinstance(data, dict) else []
-    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    return signing.read_rows(path, key, what=path.name, fix=f"restore it from a backup or version control; {_FIX}")
 
 
 def read_approvals(state: Path | str) -> list[dict[str, Any]]:

@@ -28,17 +28,7 @@ def pin_path(state: Path | str) -> Path:
 
 
 def _records(state: Path | str) -> list[dict[str, Any]]:
-    path = pin_path(state)
-    if not path.is_file():
-        return []
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError, RecursionError) as exc:
-        raise LabrailsError(f"the data pin is unreadable ({type(exc).__name__}: {exc})", path=path,
-                            fix=f"restore it from a backup; {_FIX}") from None
-    rows = data.get("pins") if isinstance(data, dict) else None
-    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    return signing.read_rows(pin_path(state), "pins", what="the data pin", fix=f"restore it from a backup; {_FIX}")
 
 
 def current_pin(state: Path | str) -> dict[str, Any] | None:

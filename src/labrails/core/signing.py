@@ -96,3 +96,18 @@ def signed(record: Mapping[str, Any], fields: Iterable[str] | None = None) -> di
     out.pop(SIGNATURE_FIELD, None)
     out[SIGNATURE_FIELD] = sign(out, fields)
     return out
+
+
+def read_rows(path: Path, key: str, *, what: str, fix: str) -> list[dict[str, Any]]:
+    """The records under ``key`` in a signed-record file (approvals, checkpoints, the data pin); [] when the
+    file does not exist. An unreadable file is an error naming it, never an empty list: that would read as
+    "nothing was ever approved", which is the one answer an agent could exploit."""
+    if not path.is_file():
+        return []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError, RecursionError) as exc:
+        raise LabrailsError(f"{what} is unreadable ({type(exc).__name__}: {exc})", path=path, fix=fix) from None
+    rows = data.get(key) if isinstance(data, dict) else None
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []

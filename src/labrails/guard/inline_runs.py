@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 import warnings
 
+from labrails.guard.shell.inline_python import dotted
+
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,20 +36,6 @@ class InlineRuns:
         self.opaque: str | None = None
         self.paths: list[str] = []
         self.shell: list[str] = []
-
-
-def _dotted(node) -> str | None:
-    parts = []
-    for _ in range(12):
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        elif isinstance(node, ast.Name):
-            parts.append(node.id)
-            return ".".join(reversed(parts))
-        else:
-            return None
-    return None
 
 
 def _literal(node) -> str | None:
@@ -87,7 +75,7 @@ def inline_runs(code: str, local_module: Callable[[str], str | None], depth: int
             if local:
                 return opaque(f"the inline Python imports from {node.module} ({local}), a script of the experiment", local)
         elif isinstance(node, ast.Call):
-            name = _dotted(node.func) or ""
+            name = dotted(node.func) or ""
             last = name.rsplit(".", 1)[-1]
             if last in _RUN_STARTERS:
                 return opaque(f"the inline Python calls labrails' {last}")

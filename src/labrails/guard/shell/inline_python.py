@@ -87,17 +87,7 @@ class _PythonWrites:
         return list(dict.fromkeys(found))
 
     def dotted(self, node) -> str | None:
-        parts = []
-        for _ in range(16):
-            if isinstance(node, ast.Attribute):
-                parts.append(node.attr)
-                node = node.value
-            elif isinstance(node, ast.Name):
-                parts.append(node.id)
-                return ".".join(reversed(parts))
-            else:
-                return None
-        return None
+        return dotted(node)
 
     def path(self, node, depth: int = 0) -> tuple[str, bool] | None:
         """The path an expression denotes, if it is built from literals only."""
@@ -210,3 +200,20 @@ def _join(left: str, right: str) -> str:
     if right.startswith("/"):
         return right
     return f"{left.rstrip('/')}/{right}" if left else right
+
+
+def dotted(node) -> str | None:
+    """``os.path.join`` for the call target ``os.path.join``; None for anything but names and attributes."""
+    import ast
+
+    parts = []
+    for _ in range(16):  # attribute chains deeper than this are not code anyone writes by hand
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Name):
+            parts.append(node.id)
+            return ".".join(reversed(parts))
+        else:
+            return None
+    return None
