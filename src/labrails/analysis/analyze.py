@@ -23,7 +23,7 @@ from typing import Any
 
 from labrails.analysis import hypotheses
 from labrails.analysis import judgements as findings
-from labrails.analysis.fmt import mean_std, num
+from labrails.analysis.fmt import mean_std
 from labrails.analysis.plots import _relative, plot_comparison
 from labrails.analysis.runset import RunResult, RunSet, load_runs
 from labrails.analysis.stats import Summary, summarize

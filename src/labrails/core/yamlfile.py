@@ -63,7 +63,7 @@ def load_yaml(path: Path, *, what: str, must_be_mapping: bool = True) -> Any:
 
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{what} not found", path=path, fix=f"create it, or run from the experiment directory")
+        raise ConfigError(f"{what} not found", path=path, fix="create it, or run from the experiment directory")
     try:
         with open(path, encoding="utf-8") as fh:
             data = parse_yaml(fh.read())
