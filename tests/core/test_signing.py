@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from labrails.core import signing
 
 
@@ -35,3 +37,21 @@ def test_a_record_signed_with_another_key_is_rejected(tmp_path, monkeypatch):
     monkeypatch.setenv("LABRAILS_CONFIG_DIR", str(tmp_path / "human"))
     signing.load_key(create=True)
     assert not signing.verify(forged)
+
+
+def test_a_script_that_skips_the_question_still_cannot_sign_an_approval_inside_an_agent(tmp_path, monkeypatch):
+    # The writers behind `labrails approve` and `labrails data pin`, called directly, as a script could.
+    from labrails.core import approvals, datapin
+    from labrails.core.human import NotHuman
+
+    monkeypatch.setenv("CLAUDECODE", "1")
+    state = tmp_path / ".labrails"
+    with pytest.raises(NotHuman, match="Claude Code environment"):
+        approvals._append_approval(state, "full", "ab" * 32, checkpoints=None, by="human", note="")
+    with pytest.raises(NotHuman, match="Claude Code environment"):
+        datapin._write_pin(state, tmp_path, "2026-01-01T00-00-00Z-de-risk", {"fingerprint": "f" * 64}, by="human")
+    assert not approvals.approvals_path(state).exists() and not datapin.pin_path(state).exists()
+    with pytest.raises(NotHuman):
+        signing.signed_by_human({"phase": "full"}, action="approve phase 'full'")
+    monkeypatch.delenv("CLAUDECODE")
+    assert signing.verify(signing.signed_by_human({"phase": "full"}, action="approve phase 'full'"))

@@ -79,10 +79,10 @@ def _append_approval(state, phase, spec_sha256, *, checkpoints, by, note) -> dic
     from labrails.core.fsutil import locked, write_json
     from labrails.core.runinfo import now_iso
 
-    row = signing.signed({
+    row = signing.signed_by_human({
         "phase": phase, "by": by or getpass.getuser(), "host": socket.gethostname(), "at": now_iso(),
         "spec_sha256": spec_sha256, "checkpoints": sorted(checkpoints or []), "note": note,
-    })
+    }, action=f"approve phase '{phase}'")
     with locked(Path(state) / "approvals.lock"):
         rows = read_approvals(state)
         rows.append(row)

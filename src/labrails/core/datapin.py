@@ -179,10 +179,10 @@ def _write_pin(state: Path, root: Path, run: str, record: dict[str, Any], *, by:
         path = Path(f["path"])
         rel = os.path.relpath(path, root) if path.is_absolute() else str(path)
         files[rel] = file_sha256(root / rel)
-    row = signing.signed({
+    row = signing.signed_by_human({
         "fingerprint": record.get("fingerprint"), "source": record.get("source"), "summary": record.get("summary") or {},
         "files": files, "from_run": run, "by": by or getpass.getuser(), "pinned_at": now_iso(), "pinned_ts": time.time(),
-    })
+    }, action="pin the data")
     state.mkdir(parents=True, exist_ok=True)
     with locked(state / "approvals.lock"):
         rows = _records(state)

@@ -98,6 +98,21 @@ def signed(record: Mapping[str, Any], fields: Iterable[str] | None = None) -> di
     return out
 
 
+def signed_by_human(record: Mapping[str, Any], *, action: str) -> dict[str, Any]:
+    """:func:`signed`, for the records only the human may make (approvals, data pins).
+
+    :func:`labrails.core.human.require_human` asks the person first; this repeats its agent check at the
+    moment of signing, so a script that calls the writer behind it (skipping the question) still cannot
+    produce a valid approval from inside a coding agent's session.
+    """
+    from labrails.core.human import NotHuman, agent_detected
+
+    why = agent_detected()
+    if why:
+        raise NotHuman(f"refusing to {action}: {why}", fix=f"{action} is for the human, in their own terminal: ask them to run it there")
+    return signed(record)
+
+
 def read_rows(path: Path, key: str, *, what: str, fix: str) -> list[dict[str, Any]]:
     """The records under ``key`` in a signed-record file (approvals, checkpoints, the data pin); [] when the
     file does not exist. An unreadable file is an error naming it, never an empty list: that would read as
