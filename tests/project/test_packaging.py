@@ -18,6 +18,8 @@ from testing.paths import REPO
 
 UV = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
 needs_uv = pytest.mark.skipif(not Path(UV).exists(), reason="uv is not installed (pip install 'labrails[dev]')")
+PIPX = shutil.which("pipx") or str(Path(sys.executable).parent / "pipx")
+needs_pipx = pytest.mark.skipif(not Path(PIPX).exists(), reason="pipx is not installed (pip install 'labrails[dev]')")
 
 
 def test_the_uv_source_matches_how_labrails_was_installed():
@@ -58,6 +60,23 @@ def test_wheel_and_sdist_carry_templates_scaffolds_skills_hooks_and_plugin(dist)
     for needed in ("LICENSE", "CHANGELOG.md", "scaffold/train.py", "templates/run_README.txt.j2",
                    ".claude-plugin/plugin.json", "src/labrails/py.typed"):
         assert needed in members, needed
+
+
+@pytest.mark.slow
+@needs_pipx
+def test_pipx_install_from_the_wheel_gives_a_working_labrails(dist, tmp_path):
+    wheel, _ = dist
+    env = {**os.environ, "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin"),
+           "PIPX_MAN_DIR": str(tmp_path / "man")}
+    env.pop("PYTHONPATH", None)  # the installed wheel's labrails, not this checkout
+    proc = subprocess.run([PIPX, "install", str(wheel)], env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    labrails = tmp_path / "bin" / "labrails"
+    out = subprocess.run([str(labrails), "--version"], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "0.1.0" in out.stdout, out.stderr
+    made = subprocess.run([str(labrails), "new", "digits-pipx"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "digits-pipx" / "train.py").is_file() and (tmp_path / "digits-pipx" / "spec.yaml").is_file()
 
 
 def _cpu_torch_wheels() -> str | None:
