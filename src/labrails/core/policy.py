@@ -117,6 +117,14 @@ def removed_checkpoints(spec: Spec | None, recorded: list[str] | None) -> list[s
 
 
 # --------------------------------------------------------------------------- de-risk first
+def derisk_rows(state) -> dict:
+    """The registry rows that can vouch for a run: de-risk runs only, selected in SQL, so a start does not
+    decode every row of a 10,000-run experiment."""
+    from labrails.core.registry import read_rows
+
+    return read_rows(state, "profile = ?", (DERISK,))
+
+
 def derisk_verdict(rows: dict, *, code_version: str, config_sha: str, profile: str | None,
                    script_name: str = "train.py") -> tuple[str | None, dict | None]:
     """(why a ``profile`` run may not start yet, None) or (None, the signed completion verdict that vouches).
@@ -201,10 +209,12 @@ def synthetic_in_config(values, prefix: str = "", depth: int = 0) -> str | None:
 
 # --------------------------------------------------------------------------- the whole answer
 def check_start(*, root, profile: str, profiles: list[str], launch_text: str, code_version: str, config_sha: str,
-                resolved: dict, spec: Spec | None, rows: dict, script_name: str = "train.py") -> tuple[list[Refusal], dict]:
+                resolved: dict, spec: Spec | None, rows: dict | None = None,
+                script_name: str = "train.py") -> tuple[list[Refusal], dict]:
     """Every refusal for this run (empty: it may start) and what vouches for it (``derisk_run``, ``expected_data``).
 
-    ``rows`` are the registry rows; ``resolved`` the config as the run would use it. Reads approvals, the
+    ``rows`` are the registry rows that may vouch (read with ``derisk_rows`` when not given, and only when a
+    de-risk verdict is needed); ``resolved`` the config as the run would use it. Reads approvals, the
     recorded checkpoints and the data pin from ``root``/.labrails; an unreadable one raises LabrailsError.
     """
     from labrails.core import approvals, datapin
@@ -230,6 +240,8 @@ def check_start(*, root, profile: str, profiles: list[str], launch_text: str, co
             refusals.append(Refusal("synthetic-config", f"config.yaml makes the '{profile}' profile use generated data ({hit})",
                                     "full runs use the real dataset declared in spec.yaml; if it cannot be loaded, stop and tell the human"))
     if DERISK in profiles and profile != DERISK:
+        if rows is None:
+            rows = derisk_rows(state)
         why, verdict = derisk_verdict(rows, code_version=code_version, config_sha=config_sha, profile=profile, script_name=script_name)
         if why:
             refusals.append(Refusal("derisk-first", why, f"run `{script_name} de-risk`, read its review, then this run"))
@@ -254,7 +266,6 @@ def check_experiment(root, *, script, profile: str, launch_text: str) -> list[Re
     from pathlib import Path
 
     from labrails.core import config as config_mod
-    from labrails.core.registry import Registry
     from labrails.core.snapshot import code_version, git_state
 
     root = Path(root)
@@ -268,7 +279,7 @@ def check_experiment(root, *, script, profile: str, launch_text: str) -> list[Re
     refusals, _ = check_start(
         root=root, profile=profile, profiles=config_mod.profiles_of(config_path), launch_text=launch_text,
         code_version=code_version(git_state(root), Path(script)), config_sha=config_mod.file_sha256(config_path),
-        resolved=resolved.values, spec=spec, rows=Registry(root / ".labrails").rows(), script_name=Path(script).name)
+        resolved=resolved.values, spec=spec, script_name=Path(script).name)
     return refusals
 
 

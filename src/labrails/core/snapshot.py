@@ -131,15 +131,20 @@ def _not_tracked(files: list[str], top: str) -> list[str]:
     return [p for p in files if p not in inside or p in names or os.path.relpath(p, top) in names]
 
 
+_VERSIONS: dict[str, str | None] = {}
+
+
 def _version(name: str) -> str | None:
     # importlib.metadata (with email and zipfile) costs more than the guard's whole decision; only a run's
-    # env.json needs it, never the hook's code version.
-    from importlib import metadata
+    # env.json needs it, never the hook's code version. Read once per process: a sweep starts many runs.
+    if name not in _VERSIONS:
+        from importlib import metadata
 
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
+        try:
+            _VERSIONS[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            _VERSIONS[name] = None
+    return _VERSIONS[name]
 
 
 def environment() -> dict[str, Any]:

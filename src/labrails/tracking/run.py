@@ -650,7 +650,7 @@ def _may_start(exp: Experiment, chosen: str, profiles: list[str], descriptive: s
     refusals, permit = check_start(
         root=exp.root, profile=chosen, profiles=profiles, launch_text=launch, code_version=version,
         config_sha=config_mod.file_sha256(exp.config_path), resolved=resolved, spec=spec,
-        rows=Registry(exp.state).rows(), script_name=os.path.basename(script_rel))
+        script_name=os.path.basename(script_rel))
     if refusals:
         _refuse(exp, refusals, script, chosen, name)
     return permit
