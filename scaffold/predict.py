@@ -185,7 +185,8 @@ def decode(codes) -> str:
 
 
 class Block(nn.Module):
-    """Pre-norm causal self-attention + MLP."""
+    """Pre-norm causal self-attention + MLP. ``cache`` keeps the keys and values already computed, so
+    generating one more character costs one position, not the whole prompt again."""
 
     def __init__(self, d_model: int, heads: int, dropout: float):
         super().__init__()
@@ -196,16 +197,25 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, h):
+    def forward(self, h, cache: dict | None = None):
         b, t, d = h.shape
         q, k, v = (z.view(b, t, self.heads, d // self.heads).transpose(1, 2) for z in self.qkv(self.norm1(h)).split(d, dim=2))
-        att = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        fresh = cache is None or "k" not in cache
+        if not fresh:
+            k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
+        if cache is not None:
+            cache["k"], cache["v"] = k, v
+        # A fresh sequence attends causally; one new position after the cache may see all of it.
+        att = F.scaled_dot_product_attention(q, k, v, is_causal=fresh and t > 1)
         h = h + self.drop(self.proj(att.transpose(1, 2).reshape(b, t, d)))
         return h + self.drop(self.mlp(self.norm2(h)))
 
 
 class CharLM(nn.Module):
-    """Characters in, next-character logits out: codes [batch, length] -> logits [batch, length, vocabulary]."""
+    """Characters in, next-character logits out: codes [batch, length] -> logits [batch, length, vocabulary].
+
+    With ``cache`` (a dict, empty for a new batch: the form labrails.llm.TorchEngine passes) the model keeps
+    each layer's keys and values and the length so far, so a later call gives only the new characters."""
 
     def __init__(self, max_len: int, d_model: int, layers: int, heads: int, dropout: float):
         super().__init__()
@@ -216,10 +226,13 @@ class CharLM(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, len(VOCAB))
 
-    def forward(self, codes):
-        h = self.tok(codes) + self.pos(torch.arange(codes.shape[1], device=codes.device))
-        for block in self.blocks:
-            h = block(h)
+    def forward(self, codes, cache: dict | None = None):
+        start = 0 if cache is None else cache.get("length", 0)
+        h = self.tok(codes) + self.pos(torch.arange(start, start + codes.shape[1], device=codes.device))
+        for i, block in enumerate(self.blocks):
+            h = block(h, None if cache is None else cache.setdefault(i, {}))
+        if cache is not None:
+            cache["length"] = start + codes.shape[1]
         return self.head(self.norm(h))
 
 
@@ -272,7 +285,8 @@ def generation_settings(cfg) -> labrails.llm.Sampling:
 
 def make_engine(model):
     """The model behind labrails.llm's engine interface: greedy at temperature 0, else sampled; each answer
-    ends at STOP or is cut at max_new_tokens (or at the model's context, which fits the longest of both)."""
+    ends at STOP or is cut at max_new_tokens (or at the model's context, which fits the longest of both).
+    CharLM.forward takes a cache, so the engine reads each prompt once."""
     return labrails.llm.TorchEngine(model, labrails.llm.CallableTokenizer(encode, decode), max_len=model.max_len,
                                     model_id=f"CharLM {sum(p.numel() for p in model.parameters()):,} parameters")
 
@@ -428,6 +442,7 @@ def main(
         generation_settings(cfg)  # a bad generate setting stops the run here (exit 2), not after training
         labrails.seed_everything(cfg["seed"], log=run.log)
         device = pick_device(cfg["train"]["device"])
+        torch.set_num_threads(cfg["train"]["threads"])
 
         # Data -> prompts: the saved split, the profile's share of its training part, every wine as a
         # templated prompt; one example is logged so the exact text the model sees is on record.

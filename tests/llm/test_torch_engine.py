@@ -47,6 +47,27 @@ class TinyCharLM(nn.Module):
         return self.head(self.layer(h, src_mask=mask, is_causal=True))
 
 
+class CachedCharLM(nn.Module):
+    """One attention layer written out, with a cache: given one, the prompt is read once, then one position a call."""
+
+    def __init__(self, max_len: int = 48, d_model: int = 32, seed: int = 0):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.tok, self.pos = nn.Embedding(len(VOCAB), d_model), nn.Embedding(max_len, d_model)
+        self.qkv, self.head = nn.Linear(d_model, 3 * d_model), nn.Linear(d_model, len(VOCAB))
+
+    def forward(self, ids, cache: dict | None = None):
+        start = 0 if cache is None else cache.get("length", 0)
+        h = self.tok(ids) + self.pos(torch.arange(start, start + ids.shape[1], device=ids.device))
+        q, k, v = self.qkv(h).chunk(3, dim=-1)
+        if start:
+            k, v = torch.cat([cache["k"], k], dim=1), torch.cat([cache["v"], v], dim=1)
+        if cache is not None:
+            cache.update(k=k, v=v, length=start + ids.shape[1])
+        # the prompt attends causally; one new position after it may see everything before it
+        return self.head(h + nn.functional.scaled_dot_product_attention(q, k, v, is_causal=start == 0))
+
+
 class Bigram(nn.Module):
     """The next character depends only on the last one, by a table: 'a' -> 'b' -> ... -> 'z' -> ' ' -> '.' ..."""
 
@@ -91,6 +112,16 @@ def test_greedy_answers_equal_a_direct_loop_over_prompts_of_several_lengths(lab)
     assert llm["engine_version"] and llm["sampling"]["stop"] == ["."] and llm["max_model_len"] == 16 + 12
     raw = pd.read_parquet(run.dir / "eval" / "raw_outputs.parquet")
     assert raw["finish_reason"].tolist() == result.finish_reason and raw["raw_output"].tolist() == result.raw_output
+
+
+def test_a_model_with_a_cache_is_read_once_and_answers_as_without_it():
+    model = CachedCharLM().double().eval()
+    engine = TorchEngine(model, CallableTokenizer(encode, decode), max_len=48, batch_size=3)
+    prompts = ["the wine is red.", "a wine", "which one:", "sweet and dry", "b"]
+    done = engine.generate([encode(p) for p in prompts], Sampling(max_new_tokens=15, stop=["."]))
+    assert engine.incremental and engine.describe()["kv_cache"] is True
+    assert [c.text for c in done] == [greedy_by_hand(model, p, 15, ".") for p in prompts]
+    assert {c.finish_reason for c in done} == {"stop", "length"}  # some rows stop early, the rest run to the limit
 
 
 def test_finish_reason_is_stop_at_the_stop_string_and_length_at_the_limit(lab):

@@ -12,12 +12,16 @@ engine = labrails.llm.TorchEngine(model, tok, max_len=model.max_len)
 result = labrails.llm.generate(run, engine, records, template=lambda r: r["prompt"], parse=..., stop=["\\n"])
 ```
 
-Each new token re-reads the whole sequence (no KV cache), so this engine is for small models; prompts of one
-length are batched together, so no padding, attention mask or position ids are asked of the model.
+Prompts of one length are batched together, so no padding, attention mask or position ids are asked of the
+model. Each new token re-reads the whole sequence, unless the model's ``forward`` takes a ``cache`` argument:
+then the engine passes an empty dict with the prompts, which the model fills (keys, values, the length so
+far), and afterwards only each new token with that dict, one position per step. Either way this engine is
+for small models; large ones belong to ``HFEngine`` or ``VLLMEngine``.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable, Sequence
 
 from labrails.core.errors import LabrailsError, MissingDependency
@@ -65,6 +69,7 @@ class TorchEngine:
         self.dtype = str(first.dtype).removeprefix("torch.") if first is not None else None
         self.model, self.tokenizer, self.batch_size, self.context = model, tokenizer, batch_size, max_len
         self.model_id = model_id or type(model).__name__
+        self.incremental = _takes_cache(model)
         self.max_model_len: int | None = max_len
         self._prompts_done = 0  # offsets the sampling seed, so chunks do not replay one random stream
 
@@ -77,7 +82,7 @@ class TorchEngine:
 
     def describe(self) -> dict[str, Any]:
         return {"engine": "torch", "engine_version": _version("torch"), "model": self.model_id, "dtype": self.dtype,
-                "device": str(self.device), "max_model_len": self.max_model_len, "kv_cache": False}
+                "device": str(self.device), "max_model_len": self.max_model_len, "kv_cache": self.incremental}
 
     def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[Completion]:
         import torch
@@ -109,23 +114,30 @@ class TorchEngine:
 
         length = len(prompts[0])
         limit = sampling.max_new_tokens if self.context is None else min(sampling.max_new_tokens, self.context - length)
-        seqs = torch.tensor(prompts, dtype=torch.long, device=self.device)
         new: list[list[int]] = [[] for _ in prompts]
         reason: list[str | None] = [None] * len(prompts)
-        active = list(range(len(prompts)))
-        for _ in range(max(limit, 0)):
-            nxt = self._next_tokens(seqs, sampling, sampler)
-            keep = []  # positions in the batch of the rows still generating
-            for at, (row, token) in enumerate(zip(active, nxt.tolist(), strict=True)):
-                new[row].append(token)
-                if token == self.tokenizer.eos_token_id or self._stopped(new[row], sampling.stop):
-                    reason[row] = "stop"
-                else:
-                    keep.append(at)
-            if not keep:
+        # With a cache the model keeps every row to the end (its cache cannot drop one); without, finished
+        # rows leave the batch.
+        cache: dict | None = {} if self.incremental else None
+        computed = list(range(len(prompts)))
+        seqs = torch.tensor(prompts, dtype=torch.long, device=self.device)
+        logits = self._last_logits(seqs, cache) if limit > 0 else None
+        for step in range(max(limit, 0)):
+            nxt = self._pick(logits, sampling, sampler)
+            for row, token in zip(computed, nxt.tolist(), strict=True):
+                if reason[row] is None:
+                    new[row].append(token)
+                    if token == self.tokenizer.eos_token_id or self._stopped(new[row], sampling.stop):
+                        reason[row] = "stop"
+            if step == limit - 1 or all(reason):
                 break
+            if cache is not None:
+                logits = self._last_logits(nxt[:, None], cache)
+                continue
+            keep = [at for at, row in enumerate(computed) if reason[row] is None]
             seqs = torch.cat([seqs, nxt[:, None]], dim=1)[keep]
-            active = [active[k] for k in keep]
+            computed = [computed[at] for at in keep]
+            logits = self._last_logits(seqs, None)
         completions = []
         for p, tokens, why in zip(prompts, new, reason, strict=True):
             ended_by_eos = why == "stop" and tokens[-1] == self.tokenizer.eos_token_id
@@ -134,11 +146,14 @@ class TorchEngine:
             completions.append(Completion(text, why or "length", len(p), len(tokens)))
         return completions
 
-    def _next_tokens(self, seqs, sampling: Sampling, sampler):
+    def _last_logits(self, ids, cache: dict | None):
+        out = self.model(ids) if cache is None else self.model(ids, cache=cache)
+        return (out.logits if hasattr(out, "logits") else out)[:, -1].float()
+
+    @staticmethod
+    def _pick(logits, sampling: Sampling, sampler):
         import torch
 
-        out = self.model(seqs)
-        logits = (out.logits if hasattr(out, "logits") else out)[:, -1].float()
         if sampling.temperature <= 0:
             return logits.argmax(-1)
         probs = torch.softmax(logits / sampling.temperature, dim=-1)
@@ -154,3 +169,10 @@ class TorchEngine:
             return False
         text = self.tokenizer.decode(tokens)
         return any(s and s in text for s in stop)
+
+
+def _takes_cache(model) -> bool:
+    try:
+        return "cache" in inspect.signature(getattr(model, "forward", model)).parameters
+    except (TypeError, ValueError):  # a builtin or C-extension callable: no signature to read
+        return False
