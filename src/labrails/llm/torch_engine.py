@@ -65,7 +65,9 @@ class TorchEngine:
         if batch_size < 1:
             raise LabrailsError(f"batch_size must be at least 1, got {batch_size}", fix="e.g. batch_size=64")
         first = next(iter(model.parameters()), None) if hasattr(model, "parameters") else None
-        self.device = torch.device(device) if device is not None else (first.device if first is not None else torch.device("cpu"))
+        if device is None:
+            device = first.device if first is not None else "cpu"
+        self.device = torch.device(device)
         self.dtype = str(first.dtype).removeprefix("torch.") if first is not None else None
         self.model, self.tokenizer, self.batch_size, self.context = model, tokenizer, batch_size, max_len
         self.model_id = model_id or type(model).__name__
@@ -100,8 +102,8 @@ class TorchEngine:
                 for rows in by_length.values():
                     for start in range(0, len(rows), self.batch_size):
                         batch = rows[start:start + self.batch_size]
-                        for i, completion in zip(batch, self._decode_batch([prompts[i] for i in batch], sampling, sampler),
-                                                 strict=True):
+                        done = self._decode_batch([prompts[i] for i in batch], sampling, sampler)
+                        for i, completion in zip(batch, done, strict=True):
                             out[i] = completion
         finally:
             if was_training:
