@@ -76,7 +76,7 @@ STOI = {c: i for i, c in enumerate(VOCAB)}
 # optimizer and training
 GRAD_CLIP = 1.0                             # max gradient norm per step: one bad batch cannot undo training
 MIN_IMPROVEMENT = 1e-4                      # a val loss must beat the best by this much to count
-# system: config.yaml's train.device; "auto" takes a GPU when there is one
+# system: config.yaml's train.device ("auto" takes a GPU when there is one) and train.threads (torch CPU threads)
 
 app = typer.Typer(add_completion=False)
 
