@@ -20,7 +20,9 @@ The workflow of an LLM evaluation, small enough for a CPU: each wine of scikit-l
 character-level transformer, trained here from scratch on "prompt -> Answer: <cultivar>" strings, writes
 an answer after each test prompt (greedy decoding); a regex reads the cultivar out of that text. An answer
 the regex cannot read is a parse failure: it is kept with its raw text, counted, and scored as wrong.
-Predictions, prompts and raw generations go to eval/ (worst group first) and the review reads them.
+The answers come from labrails.llm.generate with a TorchEngine (this model, its encode/decode functions):
+chunks with progress lines, raw outputs with their finish_reason (stop: the answer line ended; length: cut
+at generate.max_new_tokens), the drill-down under eval/ (worst group first) and the LLM review checks.
 
 Setting it up (the experiment's config.yaml holds this script's profiles):
 
@@ -38,7 +40,6 @@ from __future__ import annotations
 import math
 import re
 import string
-import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -66,6 +67,7 @@ MEASUREMENTS = (
     ("color", "5.2f"), ("hue", "4.2f"), ("od280", "4.2f"), ("proline", "4.0f"),
 )
 ANSWER = re.compile(r"Answer:\s*(\w+)")    # what the parser reads out of a generation
+STOP = "\n"                                 # an answer is one line: generation stops at its end
 # model: a GPT-style decoder over characters. The vocabulary is fixed in advance (printable ASCII), so
 # the model can write anything, including answers that do not parse.
 PAD = "\x00"
@@ -74,7 +76,7 @@ STOI = {c: i for i, c in enumerate(VOCAB)}
 # optimizer and training
 GRAD_CLIP = 1.0                             # max gradient norm per step: one bad batch cannot undo training
 MIN_IMPROVEMENT = 1e-4                      # a val loss must beat the best by this much to count
-# system: config.yaml's train.device; "auto" takes a GPU when there is one
+# system: config.yaml's train.device ("auto" takes a GPU when there is one) and train.threads (torch CPU threads)
 
 app = typer.Typer(add_completion=False)
 
@@ -210,6 +212,11 @@ class Block(nn.Module):
 
 
 class CharLM(nn.Module):
+    """Characters in, next-character logits out: codes [batch, length] -> logits [batch, length, vocabulary].
+
+    With ``cache`` (a dict, empty for a new batch: the form labrails.llm.TorchEngine passes) the model keeps
+    each layer's keys and values and the length so far, so a later call gives only the new characters."""
+
     def __init__(self, max_len: int, d_model: int, layers: int, heads: int, dropout: float):
         super().__init__()
         self.max_len = max_len
@@ -219,10 +226,13 @@ class CharLM(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, len(VOCAB))
 
-    def forward(self, codes, caches: list[dict] | None = None, start: int = 0):
+    def forward(self, codes, cache: dict | None = None):
+        start = 0 if cache is None else cache.get("length", 0)
         h = self.tok(codes) + self.pos(torch.arange(start, start + codes.shape[1], device=codes.device))
         for i, block in enumerate(self.blocks):
-            h = block(h, None if caches is None else caches[i])
+            h = block(h, None if cache is None else cache.setdefault(i, {}))
+        if cache is not None:
+            cache["length"] = start + codes.shape[1]
         return self.head(self.norm(h))
 
 
@@ -260,43 +270,37 @@ def describe_metrics(run):
 # -----------------------------------------------------------------------------
 # generation and parsing
 
-@torch.no_grad()
-def generate(model, prompts, max_new_chars, device, *, temperature: float = 0.0, seed: int = 0) -> list[str]:
-    """Continue each prompt up to a newline (or max_new_chars, cut off): greedily at temperature 0, else by
-    sampling, which gives more varied answers and more that do not parse."""
-    sampler = torch.Generator(device=device).manual_seed(seed)
-    model.eval()
-    out: list[str] = [""] * len(prompts)
-    by_length: dict[int, list[int]] = {}
-    for i, p in enumerate(prompts):  # learned positions: batch only prompts of one length, no padding
-        by_length.setdefault(len(p), []).append(i)
-    for length, rows in by_length.items():
-        caches: list[dict] = [{} for _ in model.blocks]
-        logits = model(torch.tensor([encode(prompts[i]) for i in rows], device=device), caches)
-        generated, done = [], torch.zeros(len(rows), dtype=torch.bool, device=device)
-        for position in range(length, min(length + max_new_chars, model.max_len)):
-            if temperature > 0:
-                probs = F.softmax(logits[:, -1] / temperature, dim=-1)
-                nxt = torch.multinomial(probs, 1, generator=sampler)[:, 0]
-            else:
-                nxt = logits[:, -1].argmax(-1)
-            generated.append(nxt)
-            done |= nxt == STOI["\n"]
-            if bool(done.all()):
-                break
-            logits = model(nxt[:, None], caches, start=position)
-        for row, codes in zip(rows, torch.stack(generated, dim=1).tolist(), strict=True):
-            out[row] = decode(codes).split("\n", 1)[0]  # the stop character ends the answer
-    model.train()
-    return out
+def generation_settings(cfg) -> labrails.llm.Sampling:
+    """config.yaml's generate section as sampling parameters, checked before any training time is spent."""
+    g = cfg["generate"]
+    for key, ok, wanted in (("max_new_tokens", g["max_new_tokens"] >= 1, "at least 1 (an answer is 15 characters)"),
+                            ("chunk_size", g["chunk_size"] >= 1, "at least 1"),
+                            ("temperature", g["temperature"] >= 0, "0 (greedy) or more")):
+        if not ok:
+            raise labrails.LabrailsError(f"generate.{key} is {g[key]}, but it must be {wanted}", path=HERE / "config.yaml",
+                                         fix=f"set generate.{key} in config.yaml (or --set generate.{key}=...) to {wanted}")
+    return labrails.llm.Sampling(max_new_tokens=g["max_new_tokens"], temperature=g["temperature"], stop=[STOP],
+                                 seed=cfg["seed"])
 
 
-def evaluate(model, prompts, answers, labels, classes, cfg, device):
+def make_engine(model):
+    """The model behind labrails.llm's engine interface: greedy at temperature 0, else sampled; each answer
+    ends at STOP or is cut at max_new_tokens (or at the model's context, which fits the longest of both).
+    CharLM.forward takes a cache, so the engine reads each prompt once."""
+    return labrails.llm.TorchEngine(model, labrails.llm.CallableTokenizer(encode, decode), max_len=model.max_len,
+                                    model_id=f"CharLM {sum(p.numel() for p in model.parameters()):,} parameters")
+
+
+def answer(engine, prompts, sampling) -> list[str]:
+    """Val answers, straight from the engine (the test answers go through labrails.llm.generate)."""
+    return [c.text for c in engine.generate([encode(p) for p in prompts], sampling)]
+
+
+def evaluate(model, engine, prompts, answers, labels, classes, sampling, device):
     model.eval()
     with torch.no_grad():
         loss = answer_loss(model, prompts, answers, device).item()
-    generations = generate(model, prompts, cfg["generate"]["max_new_chars"], device,
-                           temperature=cfg["generate"]["temperature"], seed=cfg["seed"])
+    generations = answer(engine, prompts, sampling)
     parsed = [parse_answer(g, classes) for g in generations]
     accuracy = float(np.mean([p == t for p, t in zip(parsed, labels, strict=True)]))
     failures = sum(p is None for p in parsed)
@@ -349,7 +353,8 @@ def save_checkpoints(run, cfg, model, opt, loop, improved):
 
 def validate(run, cfg, model, opt, data, loop, device) -> bool:
     """Val loss and parsed val answers, logged; a checkpoint; True when early stopping says stop."""
-    val_loss, val_acc, val_fail, val_gen, _ = evaluate(model, data.va_p, data.va_a, data.va_y, data.classes, cfg, device)
+    val_loss, val_acc, val_fail, val_gen, _ = evaluate(model, make_engine(model), data.va_p, data.va_a, data.va_y,
+                                                       data.classes, generation_settings(cfg), device)
     run.log_metrics({"loss": val_loss, "accuracy": val_acc, "parse_failure_rate": val_fail / len(data.va_p)},
                     step=loop.step, split="val")
     run.log.info(f"step {loop.step}: val loss {val_loss:.4f}, val accuracy {val_acc:.4f}, "
@@ -387,38 +392,28 @@ def train(run, cfg, model, opt, data, loop, device):
 
 
 # -----------------------------------------------------------------------------
-# test: the best checkpoint answers every test prompt once, in batches with progress lines.
-
-def answer_test_prompts(run, cfg, model, data, device) -> list[str]:
-    generations: list[str] = []
-    started, size = time.monotonic(), cfg["generate"]["batch_size"]
-    for first in range(0, len(data.te_p), size):
-        generations += generate(model, data.te_p[first:first + size], cfg["generate"]["max_new_chars"], device,
-                                temperature=cfg["generate"]["temperature"], seed=cfg["seed"] + first)
-        failed = sum(parse_answer(g, data.classes) is None for g in generations)
-        took = time.monotonic() - started
-        run.log.info(f"generated {len(generations)}/{len(data.te_p)} answers ({len(generations) / took:.1f} prompts/s, "
-                     f"ETA {took / len(generations) * (len(data.te_p) - len(generations)):.0f} s), parse failures so far: {failed}")
-    return generations
-
+# test: the best checkpoint answers every test prompt once, through labrails.llm.generate: chunks with
+# progress lines, every raw output with its finish_reason, the parse, the drill-down under eval/.
 
 def evaluate_on_test(run, cfg, model, data, loop, device):
     best = torch.load(run.checkpoint_path("best.pt"), map_location=device, weights_only=False)
     model.load_state_dict(best["model"])
-    generations = answer_test_prompts(run, cfg, model, data, device)
-    parsed = [parse_answer(g, data.classes) for g in generations]
-    # One row per test wine with its prompt and raw generation: the drill-down under eval/ that the
-    # review reads; accuracy and macro-F1 come back from it, parse failures counted as wrong.
-    summary = labrails.write_predictions(
-        run, sample_ids=data.test_ids, ground_truth=data.te_y, prediction=parsed, group=[f"cultivar {c}" for c in data.te_y],
-        input_id=[TEMPLATE] * len(data.te_p), input_text=data.te_p, raw_output=generations,
-        parse_ok=[p is not None for p in parsed],
-    )
+    sampling = generation_settings(cfg)
+    records = [{"id": int(i), "prompt": p, "label": y, "group": f"cultivar {y}"}
+               for i, p, y in zip(data.test_ids, data.te_p, data.te_y, strict=True)]
+    # One row per test wine with its prompt and raw generation: the drill-down the review reads; accuracy
+    # and macro-F1 come back from it, parse failures counted as wrong.
+    result = labrails.llm.generate(
+        run, make_engine(model), records, template=lambda r: r["prompt"], parse=lambda text: parse_answer(text, data.classes),
+        ids="id", ground_truth="label", group="group", input_id=TEMPLATE, valid_labels=data.classes,
+        max_new_tokens=sampling.max_new_tokens, temperature=sampling.temperature, stop=sampling.stop,
+        seed=sampling.seed, chunk_size=cfg["generate"]["chunk_size"])
     metrics = {
-        "test_accuracy": summary.metrics["accuracy"],
-        "test_macro_f1": summary.metrics["macro_f1"],
-        "test_parse_failure_rate": summary.parse_failures / len(data.te_p),
-        "test_parse_failures": summary.parse_failures,
+        "test_accuracy": result.metrics["accuracy"],
+        "test_macro_f1": result.metrics["macro_f1"],
+        "test_parse_failure_rate": result.parse_failures / len(data.te_p),
+        "test_parse_failures": result.parse_failures,
+        "test_truncation_rate": result.truncated / len(data.te_p),
         "best_val_loss": loop.best_val,
         "best_step": best["step"],
         "steps_run": loop.step,
@@ -444,8 +439,10 @@ def main(
     run = labrails.start_run_or_exit(name, profile=profile, force=force, script=__file__, overrides=set_)
     with run:
         cfg = run.config
+        generation_settings(cfg)  # a bad generate setting stops the run here (exit 2), not after training
         labrails.seed_everything(cfg["seed"], log=run.log)
         device = pick_device(cfg["train"]["device"])
+        torch.set_num_threads(cfg["train"]["threads"])
 
         # Data -> prompts: the saved split, the profile's share of its training part, every wine as a
         # templated prompt; one example is logged so the exact text the model sees is on record.
@@ -458,7 +455,7 @@ def main(
                      f"first training example:\n{data.tr_p[0]}{data.tr_a[0]}")
 
         # Model and optimizer: the context fits the longest prompt plus the longest answer allowed.
-        max_len = max(map(len, data.prompts)) + cfg["generate"]["max_new_chars"]
+        max_len = max(map(len, data.prompts)) + cfg["generate"]["max_new_tokens"]
         m = cfg["model"]
         model = CharLM(max_len, m["d_model"], m["layers"], m["heads"], m["dropout"]).to(device)
         opt = torch.optim.AdamW(model.parameters(), lr=cfg["optim"]["lr"], weight_decay=cfg["optim"]["weight_decay"])

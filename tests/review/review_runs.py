@@ -62,8 +62,8 @@ def only(result, check):
 # --------------------------------------------------------------------------- wine, as the LLM task sees it
 @dataclass
 class WineAnswers:
-    """Answers of the scaffold's tiny language model to the 58 held-out wines: greedy (as predict.py
-    decodes) and sampled at temperature 1.5 (hot enough to break the answer format now and then)."""
+    """Answers of the scaffold's tiny language model to the 58 held-out wines, through its TorchEngine: greedy
+    (as predict.py decodes) and sampled at temperature 1.5 (hot enough to break the answer format now and then)."""
 
     ids: list[int]
     truth: list[str]
@@ -122,8 +122,9 @@ def train_wine_answers() -> WineAnswers:
     test_prompts = [prompts[i] for i in test]
     result = WineAnswers(
         ids=list(test), truth=[classes[y[i]] for i in test], prompts=test_prompts,
-        greedy=P.generate(model, test_prompts, 24, "cpu"),
-        hot=P.generate(model, test_prompts, 24, "cpu", temperature=1.5, seed=0),
+        greedy=P.answer(P.make_engine(model), test_prompts, labrails.llm.Sampling(max_new_tokens=24, stop=[P.STOP])),
+        hot=P.answer(P.make_engine(model), test_prompts,
+                     labrails.llm.Sampling(max_new_tokens=24, stop=[P.STOP], temperature=1.5, seed=0)),
         classes=classes, parse=P.parse_answer,
     )
     # Trained this long, the model writes the answer format without fail when decoding greedily; the

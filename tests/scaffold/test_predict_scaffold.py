@@ -1,33 +1,30 @@
-"""The LLM-style scaffold (scaffold/predict.py), run as a researcher runs it: copied with its config into a
-fresh experiment, de-risked end to end, its answers drilled into, and reviewed."""
+"""The LLM-style scaffold (scaffold/predict.py), run as a researcher runs it: `labrails new --template wine-llm`,
+de-risked end to end through labrails.llm.generate (a TorchEngine over the character model), its answers
+drilled into, and reviewed."""
 
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from scaffold_helpers import assert_review_passed, output_of, run_script
 from typer.testing import CliRunner
 
-import labrails
 from labrails.cli.app import app
+from labrails.core.experiment import Experiment
 from labrails.core.fsutil import read_json
+from testing.commands import run_script as run_unchecked
 
 pytestmark = pytest.mark.slow
 
-SCAFFOLD = Path(__file__).resolve().parents[2] / "scaffold"
-
 
 @pytest.fixture
-def wine_llm(tmp_path):
-    exp = labrails.new_experiment(tmp_path / "wine-llm", hypothesis="a tiny char LM names the cultivar of >= 85% of test wines",
-                                  success=["test_accuracy >= 0.85"], expected_range=(0.7, 0.99),
-                                  data_source="sklearn.datasets.load_wine", min_test_size=50)
-    shutil.copy(SCAFFOLD / "predict.py", exp.root / "predict.py")
-    shutil.copy(SCAFFOLD / "predict_config.yaml", exp.root / "config.yaml")
-    return exp
+def wine_llm(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    made = CliRunner().invoke(app, ["new", "wine-llm", "--template", "wine-llm",
+                                    "--hypothesis", "a tiny char LM names the cultivar of >= 85% of test wines",
+                                    "--success", "test_accuracy >= 0.85"])
+    assert made.exit_code == 0, made.output
+    return Experiment(tmp_path / "wine-llm")
 
 
 def test_derisk_answers_every_test_wine_and_the_review_reads_the_answers(wine_llm, monkeypatch):
@@ -38,6 +35,14 @@ def test_derisk_answers_every_test_wine_and_the_review_reads_the_answers(wine_ll
     assert data["source"] == "sklearn.datasets.load_wine" and data["rows"]["test"] == metrics["n_test"] == 54
     assert (run / "checkpoints" / "best.pt").is_file()
     assert_review_passed(run, proc)
+
+    # labrails.llm.generate answered the test wines: the engine and its settings on record, a progress line
+    # per chunk of 32, every raw output with why it ended.
+    llm = info["llm"]
+    assert llm["engine"] == "torch" and llm["n_prompts"] == 54 and llm["engine_version"]
+    assert llm["sampling"]["max_new_tokens"] == 24 and llm["sampling"]["stop"] == ["\n"]
+    log = (run / "logs" / "train.log").read_text()
+    assert "generated 32/54" in log and "generated 54/54" in log and "parse failures so far" in log
 
     # Three steps from the run's README to the exact prompt and generation behind one answer.
     assert "eval/groups/_index.csv" in (run / "README.txt").read_text()
@@ -52,6 +57,8 @@ def test_derisk_answers_every_test_wine_and_the_review_reads_the_answers(wine_ll
     # Every prompt has its raw generation; the parse failures the review reports are the ones the run saw.
     raw = pd.read_parquet(run / "eval" / "raw_outputs.parquet")
     assert len(raw) == 54 and raw["input_text"].notna().all() and raw["raw_output"].notna().all()
+    assert set(raw["finish_reason"]) <= {"stop", "length"}
+    assert metrics["test_truncation_rate"] == (raw["finish_reason"] == "length").mean()
     failures = int((~raw["parse_ok"]).sum())
     assert metrics["test_parse_failures"] == failures == read_json(run / "eval" / "metrics.json")["parse_failures"]
     monkeypatch.chdir(wine_llm.root)
@@ -60,3 +67,14 @@ def test_derisk_answers_every_test_wine_and_the_review_reads_the_answers(wine_ll
     seen = "0 parse failures in 54 generations" if failures == 0 else f"{failures} of 54 outputs could not be parsed"
     assert f"[parse-failures] {seen}" in review.output
     assert "[distribution] class shares, predicted/true: class_0:" in review.output
+    assert "[llm-truncation]" in review.output and "[llm-labels]" in review.output
+    assert "[llm-prompt-length] prompt tokens: min " in review.output
+
+
+def test_a_generate_setting_out_of_range_stops_the_run_before_training(wine_llm):
+    proc = run_unchecked(wine_llm, "predict.py", "de-risk", "--set", "generate.max_new_tokens=0", check=False)
+    assert proc.returncode == 2, output_of(proc)
+    shown = proc.stdout + proc.stderr
+    assert "generate.max_new_tokens is 0" in shown and "config.yaml" in shown and "fix:" in shown
+    assert "Traceback" not in shown
+    assert not (wine_llm.run_dirs()[-1] / "checkpoints" / "last.pt").exists()
