@@ -29,6 +29,7 @@ import re
 from labrails.core.expview import ExperimentView, find_experiment_root
 from labrails.core.identity import run_identity
 from labrails.core.policy import DERISK, checkpoint_blocker, derisk_blocker, synthetic_in_config
+from labrails.guard.lazyre import lazy
 from labrails.guard.pathrules import (
     code_reads_key,
     key_mentioned,
@@ -52,17 +53,17 @@ if TYPE_CHECKING:
     from labrails.guard.runs import RunLaunch
     from labrails.guard.shell.launches import Launch
 
-SYNTHETIC_FLAGS = re.compile(
+SYNTHETIC_FLAGS = lazy(
     r"^--?(synthetic|synthetic[-_]data|use[-_]synthetic|fake|fake[-_]data|dummy|dummy[-_]data|random[-_]data|mock[-_]data|toy[-_]data)(=(1|true|yes|on))?$",
     re.I,
 )
-SYNTHETIC_VALUES = re.compile(r"^(synthetic|fake|dummy|random|mock|toy|generated)([-_].*)?$", re.I)
+SYNTHETIC_VALUES = lazy(r"^(synthetic|fake|dummy|random|mock|toy|generated)([-_].*)?$", re.I)
 DATA_OPTIONS = {"--data", "--dataset", "--data-source", "--source", "--data_source", "--data-mode"}
-SYNTHETIC_ENV = re.compile(r"^(LABRAILS_)?(SYNTHETIC|USE_SYNTHETIC|SYNTHETIC_DATA|FAKE_DATA|DUMMY_DATA|MOCK_DATA|USE_FAKE_DATA)$", re.I)
+SYNTHETIC_ENV = lazy(r"^(LABRAILS_)?(SYNTHETIC|USE_SYNTHETIC|SYNTHETIC_DATA|FAKE_DATA|DUMMY_DATA|MOCK_DATA|USE_FAKE_DATA)$", re.I)
 TRUTHY = {"1", "true", "yes", "on", "y"}
-MAY_LAUNCH = re.compile(MAY_LAUNCH_PATTERN, re.I)
+MAY_LAUNCH = lazy(MAY_LAUNCH_PATTERN, re.I)
 # Python that writes files: a mode that writes, or a call that saves, moves or replaces.
-_WRITES_FILES = re.compile(r"""['"][rb+]*[wax][bt+]*['"]|\.write|dump\(|replace\(|rename\(|shutil\.|copy|move\(|to_json|save""")
+_WRITES_FILES = lazy(r"""['"][rb+]*[wax][bt+]*['"]|\.write|dump\(|replace\(|rename\(|shutil\.|copy|move\(|to_json|save""")
 DEFAULT_TIMEOUT_MS = 120_000
 _APPROVAL_API = ("labrails.core.approvals", "from labrails.core import approvals", "approvals.approve(", "labrails.core.signing",
                  "from labrails.core import signing")
