@@ -265,17 +265,16 @@ def identical_run(run: RunLaunch, _: Request) -> str | None:
         except ValueError:
             return None  # the run itself will refuse malformed overrides with a clear error
     try:
-        resolved = resolve(run.exp.config_path, run.profile, overrides, data=data,
+        resolved = resolve(run.exp.path("config.yaml"), run.profile, overrides, data=data,
                            script=script_name(run.script, run.exp.root))
     except Exception:
         return None  # an invalid config fails loudly at run start; not the guard's job
     identity = run_identity(resolved.hash, run.exp.code_version(run.script))
-    for row in run.exp.registry_rows.values():
-        if row.get("identity") == identity and row.get("status") == "completed":
-            earlier = run.exp.path("runs", row["run"])
-            if os.path.isdir(earlier):
-                return (f"an identical run (same config, same code: {identity}) already completed; its results are in "
-                        f"{earlier}. Read them, change the config or code for a new question, or pass --force to repeat it on purpose.")
+    for row in run.exp.registry_find(identity=identity, status="completed"):
+        earlier = run.exp.path("runs", row["run"])
+        if os.path.isdir(earlier):
+            return (f"an identical run (same config, same code: {identity}) already completed; its results are in "
+                    f"{earlier}. Read them, change the config or code for a new question, or pass --force to repeat it on purpose.")
     return None
 
 
