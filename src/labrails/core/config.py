@@ -36,7 +36,7 @@ import sys
 from collections.abc import Mapping
 
 from labrails.core.checks import CHECK, CHECK_FIX, check_values, check_types
-from labrails.core.digest import sha256
+from labrails.core.digest import sha256_hex
 from labrails.core.errors import ConfigError
 from labrails.core.schema import ANY, MAP, NULL, Key, Map, validate
 
@@ -93,12 +93,12 @@ class ResolvedConfig:
 
 def config_hash(values: Mapping[str, Any]) -> str:
     canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
-    return sha256(canonical.encode()).hexdigest()
+    return sha256_hex(canonical.encode())
 
 
 def file_sha256(path: Path) -> str:
     with open(path, "rb") as fh:
-        return sha256(fh.read()).hexdigest()
+        return sha256_hex(fh.read())
 
 
 def load_config(path: Path, data: dict[str, Any] | None = None) -> dict[str, Any]:

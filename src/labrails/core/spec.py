@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from labrails.core.digest import sha256
+from labrails.core.digest import sha256_hex
 from labrails.core.errors import ConfigError
 from labrails.core.schema import ANY, BOOL, LIST, MAP, NULL, NUMBER, TEXT, Key, Map, validate
 
@@ -170,7 +170,7 @@ def _find_placeholders(node: Any, where: str) -> list[str]:
 
 def sha256_of(path: Path | str) -> str:
     with open(path, "rb") as fh:
-        return sha256(fh.read()).hexdigest()
+        return sha256_hex(fh.read())
 
 
 def parse_spec(raw: dict[str, Any], path: Path, sha256: str) -> Spec:
