@@ -198,7 +198,7 @@ def synthetic_flag(run: RunLaunch, _: Request) -> str | None:
         return None
     label = run.profile or "non-de-risk"
     for arg in run.args:
-        if SYNTHETIC_FLAGS.match(arg):
+        if arg.startswith("-") and SYNTHETIC_FLAGS.match(arg):  # (the pattern needs the dash; most args lack one)
             return f"'{arg}' asks for synthetic data in a {label} run. {_REAL_DATA_FIX}"
     for option in DATA_OPTIONS:
         value = option_value(run.args, option)
