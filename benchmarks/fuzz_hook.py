@@ -77,7 +77,9 @@ def main() -> None:
         print("slowest: " + ", ".join(f"#{i} {event} {took * 1000:.0f} ms" for took, event, i in slowest)
               + " (target: none over 2000 ms)")
 
-        entry = [sys.executable, "-c", "import sys; from labrails.guard.hook import main; sys.exit(main())", "pretooluse"]
+        from labrails.project.init import HOOK_ENTRY
+
+        entry = [sys.executable, "-c", HOOK_ENTRY, "pretooluse"]
         sub_counts: collections.Counter[str] = collections.Counter()
         sub_bad, sub_worst = [], 0.0
         for i, (event, raw) in enumerate(payloads(args.seed + 1, args.subprocess, exp)):

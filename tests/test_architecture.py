@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,6 +98,31 @@ def test_the_hook_path_loads_nothing_heavy_and_nothing_outside_core_and_guard(ex
     assert {m.split(".")[0] for m in _outside(first, ("labrails.core", "labrails.guard"))} <= {"yaml", "cython_runtime"}
     loaded = _modules_loaded_by(code, cwd=experiment.root, stdin=json.dumps(payload))
     assert _outside(loaded, ("labrails.core", "labrails.guard")) == []
+
+
+# Standard-library modules that cost more to load than a whole decision: OpenSSL's hashes (labrails.core.digest
+# hashes and signs without them), secrets, pathlib and typing (os.path and TYPE_CHECKING do their jobs here).
+_SLOW_TO_LOAD = {"hashlib", "_hashlib", "hmac", "secrets", "random", "pathlib", "typing", "dataclasses", "inspect", "ast"}
+
+
+def test_a_fully_checked_launch_loads_no_slow_standard_modules(experiment):
+    """In a git repository (where an experiment lives) once its caches are warm, as on every later launch check."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    (experiment.root / ".gitignore").write_text("runs/\n.labrails/\n")
+    # Files written this very second are "racily clean" to git, which then rewrites its index on every status
+    # and so changes the code-version cache's key each time; an experiment's files are older than that.
+    an_hour_ago = time.time() - 3600
+    for path in experiment.root.rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "experiment"]):
+        subprocess.run([*git, *args], cwd=experiment.root, check=True, capture_output=True)
+    payload = {"hook_event_name": "PreToolUse", "cwd": str(experiment.root), "tool_name": "Bash",
+               "tool_input": {"command": "python tiny_run.py full", "run_in_background": True}}
+    code = "from labrails.guard.hook import main\nmain(['PreToolUse'])"
+    _modules_loaded_by(code, cwd=experiment.root, stdin=json.dumps(payload))
+    loaded = _modules_loaded_by(code, cwd=experiment.root, stdin=json.dumps(payload))
+    assert "labrails.core.policy" in loaded  # it did check the launch
+    assert {m.split(".")[0] for m in loaded} & _SLOW_TO_LOAD == set()
 
 
 def _top_level_imports(path: Path) -> set[str]:

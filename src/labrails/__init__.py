@@ -5,8 +5,6 @@ The names below are loaded on first use, so ``import labrails`` (and the agent h
 
 from __future__ import annotations
 
-import importlib
-
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -46,6 +44,8 @@ _MODULES = {
 
 
 def __getattr__(name: str):
+    import importlib
+
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     if name in _MODULES:

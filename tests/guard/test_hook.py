@@ -132,3 +132,18 @@ def test_importing_the_hook_loads_nothing_it_does_not_need():
 
     added = modules("from labrails.guard.hook import main") - modules("pass")
     assert not added & {"json", "re", "typing", "pathlib", "dataclasses", "labrails.guard.engine"}
+
+
+def test_the_command_labrails_init_installs_answers_as_labrails_hook_does(experiment):
+    from labrails.project.init import HOOK_ENTRY
+
+    def entry(*args: str, payload=None):
+        return subprocess.run([sys.executable, "-c", HOOK_ENTRY, *args], input=json.dumps(payload) if payload else "",
+                              capture_output=True, text=True, timeout=60)
+
+    proc = entry("pretooluse", payload=bash("python tiny_run.py full", experiment.root, run_in_background=True))
+    assert proc.returncode == 0
+    assert "[derisk-first]" in json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
+    assert entry("pretooluse", payload=bash("ls", experiment.root)).stdout == ""
+    no_event = entry()
+    assert no_event.returncode == 2 and "unknown event" in no_event.stderr

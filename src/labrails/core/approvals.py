@@ -16,32 +16,45 @@ refused by the policy until the human approves the spec as it now is.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import os
 
 from labrails.core import signing
 from labrails.core.errors import LabrailsError
+
+# typing.TYPE_CHECKING without importing typing: the hook reads approvals on every launch check, with
+# os.path alone (pathlib loads only where an approval is written).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 VERSION = 2
 CHECKPOINTS_FILE = "checkpoints.json"
 _FIX = "approvals come only from the human's terminal: `labrails approve PHASE`"
 
 
+APPROVALS_FILE = "approvals.json"
+
+
 def approvals_path(state: Path | str) -> Path:
-    return Path(state) / "approvals.json"
+    from pathlib import Path
+
+    return Path(state) / APPROVALS_FILE
 
 
 def checkpoints_path(state: Path | str) -> Path:
+    from pathlib import Path
+
     return Path(state) / CHECKPOINTS_FILE
 
 
-def _read(path: Path, key: str) -> list[dict[str, Any]]:
-    return signing.read_rows(path, key, what=path.name, fix=f"restore it from a backup or version control; {_FIX}")
+def _read(state: Path | str, name: str, key: str) -> list[dict[str, Any]]:
+    return signing.read_rows(os.path.join(state, name), key, what=name, fix=f"restore it from a backup or version control; {_FIX}")
 
 
 def read_approvals(state: Path | str) -> list[dict[str, Any]]:
     """Every approval row as written, signed or not (see :func:`valid_approvals` for the ones that count)."""
-    return _read(approvals_path(state), "approvals")
+    return _read(state, APPROVALS_FILE, "approvals")
 
 
 def valid_approvals(state: Path | str, spec_sha256: str) -> dict[str, dict[str, Any]]:
@@ -53,7 +66,7 @@ def valid_approvals(state: Path | str, spec_sha256: str) -> dict[str, dict[str, 
 def tampering(state: Path | str) -> list[str]:
     """One line per approval or checkpoint record whose signature does not hold (they count as absent)."""
     out = []
-    for name, rows in ((approvals_path(state), read_approvals(state)), (checkpoints_path(state), _read(checkpoints_path(state), "records"))):
+    for name, rows in ((approvals_path(state), read_approvals(state)), (checkpoints_path(state), _read(state, CHECKPOINTS_FILE, "records"))):
         for i, row in enumerate(rows):
             if not signing.verify(row):
                 label = row.get("phase") or row.get("recorded_at") or f"row {i + 1}"
@@ -75,6 +88,7 @@ def approve(state: Path | str, phase: str, spec_sha256: str, *, known_phases: li
 def _append_approval(state, phase, spec_sha256, *, checkpoints, by, note) -> dict[str, Any]:
     import getpass
     import socket
+    from pathlib import Path
 
     from labrails.core.fsutil import locked, write_json
     from labrails.core.runinfo import now_iso
@@ -94,13 +108,15 @@ def _append_approval(state, phase, spec_sha256, *, checkpoints, by, note) -> dic
 
 def record_checkpoints(state: Path | str, checkpoints: list[str], *, spec_sha256: str, by: str) -> dict[str, Any]:
     """Sign and append the spec's checkpoint list (at `labrails new`, and at each approval)."""
+    from pathlib import Path
+
     from labrails.core.fsutil import locked, write_json
     from labrails.core.runinfo import now_iso
 
     row = signing.signed({"checkpoints": sorted(checkpoints), "spec_sha256": spec_sha256, "by": by, "recorded_at": now_iso()})
     Path(state).mkdir(parents=True, exist_ok=True)
     with locked(Path(state) / "approvals.lock"):
-        rows = _read(checkpoints_path(state), "records")
+        rows = _read(state, CHECKPOINTS_FILE, "records")
         rows.append(row)
         write_json(checkpoints_path(state), {"version": 1, "records": rows})
     return row
@@ -108,5 +124,5 @@ def record_checkpoints(state: Path | str, checkpoints: list[str], *, spec_sha256
 
 def recorded_checkpoints(state: Path | str) -> list[str] | None:
     """The checkpoints of the newest signed record (None when none was ever recorded)."""
-    good = [r for r in _read(checkpoints_path(state), "records") if signing.verify(r)]
+    good = [r for r in _read(state, CHECKPOINTS_FILE, "records") if signing.verify(r)]
     return list(good[-1].get("checkpoints") or []) if good else None

@@ -16,11 +16,11 @@ the fix. Standard library only: config.py, which the hook imports, uses this.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from labrails.core.errors import ConfigError
 from labrails.core.schema import BOOL, LIST, MAP, NUMBER, TEXT, Key, Map
 
+# typing.TYPE_CHECKING without importing typing, which the hook path avoids.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from pathlib import Path

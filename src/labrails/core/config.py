@@ -30,19 +30,20 @@ A run reads the result through :class:`ConfigView`: a plain dict, except that a 
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from labrails.core.errors import ConfigError
 from labrails.core.checks import CHECK, CHECK_FIX, check_values, check_types
+from labrails.core.digest import sha256_hex
+from labrails.core.errors import ConfigError
 from labrails.core.schema import ANY, MAP, NULL, Key, Map, validate
 
+# typing.TYPE_CHECKING without importing typing (nor pathlib): the guard resolves configs on the hook path.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 # Allowed in a profile without a shared default. ``args``: command-line arguments a wrapped script gets
@@ -74,10 +75,16 @@ CONFIG_SCHEMA = Map(
 class ResolvedConfig:
     """The config a run sees: ``values`` (profile applied, includes "profile"), its budget and source."""
 
-    __slots__ = ("profile", "values", "budget_seconds", "source")
+    __slots__ = ("profile", "values", "budget_seconds", "_source")
 
-    def __init__(self, profile: str, values: dict[str, Any], budget_seconds: float | None, source: Path):
-        self.profile, self.values, self.budget_seconds, self.source = profile, values, budget_seconds, source
+    def __init__(self, profile: str, values: dict[str, Any], budget_seconds: float | None, source: Path | str):
+        self.profile, self.values, self.budget_seconds, self._source = profile, values, budget_seconds, source
+
+    @property
+    def source(self) -> Path:
+        from pathlib import Path
+
+        return Path(self._source)
 
     @property
     def hash(self) -> str:
@@ -86,11 +93,12 @@ class ResolvedConfig:
 
 def config_hash(values: Mapping[str, Any]) -> str:
     canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_hex(canonical.encode())
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    with open(path, "rb") as fh:
+        return sha256_hex(fh.read())
 
 
 def load_config(path: Path, data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -210,7 +218,7 @@ def resolve(path: Path, profile: str, overrides: Mapping[str, Any] | None = None
             budget = float(budget)
         except (TypeError, ValueError):
             raise ConfigError(f"profiles.{profile}.budget_seconds must be a number of seconds", path=path) from None
-    return ResolvedConfig(profile=profile, values=values, budget_seconds=budget, source=Path(path))
+    return ResolvedConfig(profile=profile, values=values, budget_seconds=budget, source=path)
 
 
 def _origin(dotted: str, profile: str, body: Mapping[str, Any], nested: Mapping[str, Any]) -> str:

@@ -6,7 +6,11 @@ as is and exit 2 instead of showing a traceback.
 
 from __future__ import annotations
 
-from pathlib import Path
+# typing.TYPE_CHECKING without importing typing; pathlib loads only when an error names a file, since
+# every hook call imports this module and most never raise.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class LabrailsError(Exception):
@@ -17,7 +21,11 @@ class LabrailsError(Exception):
     def __init__(self, message: str, *, fix: str | None = None, path: Path | str | None = None):
         self.message = message
         self.fix = fix
-        self.path = Path(path) if path is not None else None
+        if path is not None:
+            from pathlib import Path
+
+            path = Path(path)
+        self.path = path
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -38,6 +46,8 @@ class RunAlreadyCompleted(LabrailsError):
     exit_code = 0
 
     def __init__(self, identity: str, earlier: Path):
+        from pathlib import Path
+
         self.identity = identity
         self.earlier = Path(earlier)
         super().__init__(

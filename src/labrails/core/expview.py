@@ -57,12 +57,10 @@ class ExperimentView:
     def config_data(self) -> Any:
         if not self._config_loaded:
             self._config_loaded = True
-            from pathlib import Path
-
             from labrails.core.yamlcache import load_yaml_cached
 
             path = self.path("config.yaml")
-            self._config = load_yaml_cached(Path(path), Path(self.state)) if os.path.isfile(path) else None
+            self._config = load_yaml_cached(path, self.state) if os.path.isfile(path) else None
         return self._config
 
     @property
@@ -76,13 +74,11 @@ class ExperimentView:
             self._spec_loaded = True
             path = self.path("spec.yaml")
             if os.path.isfile(path):
-                from pathlib import Path
-
                 from labrails.core.spec import parse_spec, sha256_of
                 from labrails.core.yamlcache import load_yaml_cached
 
-                raw = load_yaml_cached(Path(path), Path(self.state))
-                self._spec = parse_spec(raw if isinstance(raw, dict) else {}, Path(path), sha256_of(Path(path)))
+                raw = load_yaml_cached(path, self.state)
+                self._spec = parse_spec(raw if isinstance(raw, dict) else {}, path, sha256_of(path))
         return self._spec
 
     def approvals(self) -> dict:
@@ -155,10 +151,10 @@ class ExperimentView:
         return self._code_version
 
     def config_sha(self) -> str:
-        import hashlib  # loads OpenSSL; only the de-risk rule needs it
+        from labrails.core.digest import sha256
 
         with open(self.path("config.yaml"), "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
+            return sha256(fh.read()).hexdigest()
 
 
 # --------------------------------------------------------------------------- the code version's cache key
@@ -223,13 +219,11 @@ def _head(gitdir: str, common: str) -> str | None:
 
 def _index_paths(path: str) -> list[str] | None:
     """The paths git's index tracks (versions 2 to 4), or None for anything unusual (split or sparse index)."""
-    import struct
-
     with open(path, "rb") as fh:
         data = fh.read()
     if len(data) < 12 or data[:4] != b"DIRC":
         return None
-    version, count = struct.unpack(">II", data[4:12])
+    version, count = int.from_bytes(data[4:8], "big"), int.from_bytes(data[8:12], "big")
     if version not in (2, 3, 4):
         return None
     pos, prev, out = 12, b"", []
@@ -301,6 +295,6 @@ def tree_key(root: str) -> str | None:
                         parts.append(f"?{rel}:{st.st_size}:{st.st_mtime_ns}")
     except (OSError, ValueError, IndexError, UnicodeError):
         return None
-    import hashlib  # already loaded on this path: the de-risk rule hashes config.yaml
+    from labrails.core.digest import sha256
 
-    return hashlib.sha256("\n".join(parts).encode("utf-8", errors="surrogateescape")).hexdigest()
+    return sha256("\n".join(parts).encode("utf-8", errors="surrogateescape")).hexdigest()

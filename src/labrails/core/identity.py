@@ -22,11 +22,12 @@ def run_identity(config_hash: str, code_version: str, args: Sequence[str] | None
     """
     inputs = config_hash
     if args:
-        import hashlib
         import json
 
+        from labrails.core.digest import sha256
+
         canonical = json.dumps(normalize_args(args), separators=(",", ":"))
-        inputs = hashlib.sha256(f"{config_hash}\0{canonical}".encode()).hexdigest()
+        inputs = sha256(f"{config_hash}\0{canonical}".encode()).hexdigest()
     return f"{inputs[:8]}_{code_version}"
 
 

@@ -8,7 +8,12 @@ Which run is the latest comes from the registry's start order (:meth:`Registry.l
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+
+# typing.TYPE_CHECKING without importing typing; datetime loads only where a name is made, since the
+# hook imports this module to read names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import datetime
 
 MAX_NAME = 80
 _STAMP = "%Y-%m-%dT%H-%M-%SZ"
@@ -55,6 +60,8 @@ def sanitize(descriptive: str) -> tuple[str, list[str]]:
 
 def timestamp(now: datetime | None = None) -> str:
     """``now`` (default: this instant) in UTC; a naive datetime is taken as UTC already."""
+    from datetime import datetime, timezone
+
     now = now or datetime.now(timezone.utc)
     if now.tzinfo is not None:
         now = now.astimezone(timezone.utc)

@@ -179,7 +179,8 @@ def derisk_blocker(exp: ExperimentView, script: str, profile: str | None) -> str
     """Why a ``profile`` run of ``script`` may not start yet (None when a de-risk run vouches): the guard's entry."""
     if profile in (None, DERISK) or DERISK not in exp.profiles:
         return None
-    reason, _ = derisk_verdict(exp.registry_rows, code_version=exp.code_version(script), config_sha=exp.config_sha(),
+    rows = {row["run"]: row for row in exp.registry_find(profile=DERISK)}  # one indexed query, not every run
+    reason, _ = derisk_verdict(rows, code_version=exp.code_version(script), config_sha=exp.config_sha(),
                                profile=profile, script_name=os.path.basename(script))
     return reason
 

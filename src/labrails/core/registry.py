@@ -40,7 +40,6 @@ import os
 import time
 
 from labrails.core.errors import LabrailsError, RunAlreadyCompleted
-from labrails.core.fsutil import fault
 
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
 TYPE_CHECKING = False
@@ -507,6 +506,8 @@ class Registry:
                         fix="wait for it (tail -f its logs/train.log), or pass --force to run a second copy")
             row = create()
             _put(con, row)
+            from labrails.core.fsutil import fault  # (the guard reads the registry without fsutil)
+
             fault("registry-write")
             return row
 

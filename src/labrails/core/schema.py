@@ -8,11 +8,10 @@ Standard library only: the hook validates spec.yaml on every call.
 
 from __future__ import annotations
 
-import copy
-from typing import TYPE_CHECKING
-
 from labrails.core.errors import ConfigError
 
+# typing.TYPE_CHECKING without importing typing, which the hook path avoids.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -115,6 +114,8 @@ def apply_defaults(document: dict[str, Any], schema: Map) -> dict[str, Any]:
     for name, key in schema.keys.items():
         if name not in out:
             if key.default is not _MISSING:
+                import copy  # (apply_defaults is not on the hook path)
+
                 out[name] = copy.deepcopy(key.default)
         elif key.schema is not None and isinstance(out[name], dict):
             out[name] = apply_defaults(out[name], key.schema)

@@ -9,36 +9,46 @@ whose signature is missing or wrong counts as absent and is reported as tamperin
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
-import secrets
-from collections.abc import Iterable, Mapping
-from pathlib import Path
-from typing import Any
 
+from labrails.core.digest import compare_digest, hmac_sha256
 from labrails.core.errors import LabrailsError
+
+# typing.TYPE_CHECKING without importing typing: the hook verifies signatures on every launch check, and
+# pathlib, typing, hmac and secrets would cost it more than the check itself.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+    from typing import Any
 
 KEY_FILE = "signing.key"
 SIGNATURE_FIELD = "signature"
 
 
-def config_dir() -> Path:
+def _config_dir() -> str:
     explicit = os.environ.get("LABRAILS_CONFIG_DIR")
     if explicit:
-        return Path(explicit).expanduser()
+        return os.path.expanduser(explicit)
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "labrails"
+    return os.path.join(base, "labrails")
+
+
+def config_dir() -> Path:
+    from pathlib import Path
+
+    return Path(_config_dir())
 
 
 def key_path() -> Path:
     return config_dir() / KEY_FILE
 
 
-def _read_key(path: Path) -> bytes:
+def _read_key(path: str) -> bytes:
     try:
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        with open(path, encoding="ascii") as fh:
+            key = bytes.fromhex(fh.read().strip())
     except (OSError, ValueError) as exc:
         raise LabrailsError(
             f"the signing key is unreadable ({exc})", path=path,
@@ -51,12 +61,14 @@ def _read_key(path: Path) -> bytes:
 
 def load_key(*, create: bool = False) -> bytes | None:
     """The key, or None when it does not exist and ``create`` is false (nothing signed here yet)."""
-    path = key_path()
-    if path.is_file():
+    path = os.path.join(_config_dir(), KEY_FILE)
+    if os.path.isfile(path):
         return _read_key(path)
     if not create:
         return None
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import secrets
+
+    os.makedirs(os.path.dirname(path), exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process created it first: use theirs
@@ -75,7 +87,7 @@ def sign(record: Mapping[str, Any], fields: Iterable[str] | None = None) -> str:
     """The signature of ``record`` (its ``fields``, or every field but the signature itself)."""
     key = load_key(create=True)
     assert key is not None
-    return hmac.new(key, _payload(record, fields), hashlib.sha256).hexdigest()
+    return hmac_sha256(key, _payload(record, fields))
 
 
 def verify(record: Mapping[str, Any], fields: Iterable[str] | None = None, signature: str | None = None) -> bool:
@@ -86,8 +98,7 @@ def verify(record: Mapping[str, Any], fields: Iterable[str] | None = None, signa
     key = load_key(create=False)
     if key is None:
         return False
-    expected = hmac.new(key, _payload(record, fields), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
+    return compare_digest(hmac_sha256(key, _payload(record, fields)), signature)
 
 
 def signed(record: Mapping[str, Any], fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -113,11 +124,11 @@ def signed_by_human(record: Mapping[str, Any], *, action: str) -> dict[str, Any]
     return signed(record)
 
 
-def read_rows(path: Path, key: str, *, what: str, fix: str) -> list[dict[str, Any]]:
+def read_rows(path: Path | str, key: str, *, what: str, fix: str) -> list[dict[str, Any]]:
     """The records under ``key`` in a signed-record file (approvals, checkpoints, the data pin); [] when the
     file does not exist. An unreadable file is an error naming it, never an empty list: that would read as
     "nothing was ever approved", which is the one answer an agent could exploit."""
-    if not path.is_file():
+    if not os.path.isfile(path):
         return []
     try:
         with open(path, encoding="utf-8") as fh:

@@ -8,14 +8,15 @@ with the commands that belong to it and whether a human must approve it before t
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-from pathlib import Path
-from typing import TYPE_CHECKING
 
+from labrails.core.digest import sha256_hex
 from labrails.core.errors import ConfigError
 from labrails.core.schema import ANY, BOOL, LIST, MAP, NULL, NUMBER, TEXT, Key, Map, validate
 
+# typing.TYPE_CHECKING without importing typing (nor pathlib): the guard parses the spec on the hook path.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 PLACEHOLDER = "TODO"
@@ -105,10 +106,16 @@ class Phase:
 
 
 class Spec:
-    __slots__ = ("path", "raw", "sha256", "phases")
+    __slots__ = ("_path", "raw", "sha256", "phases")
 
-    def __init__(self, path: Path, raw: dict[str, Any], sha256: str, phases: tuple[Phase, ...] = ()):
-        self.path, self.raw, self.sha256, self.phases = Path(path), raw, sha256, tuple(phases)
+    def __init__(self, path: Path | str, raw: dict[str, Any], sha256: str, phases: tuple[Phase, ...] = ()):
+        self._path, self.raw, self.sha256, self.phases = path, raw, sha256, tuple(phases)
+
+    @property
+    def path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self._path)
 
     @property
     def synthetic_allowed_in(self) -> tuple[str, ...]:
@@ -161,8 +168,9 @@ def _find_placeholders(node: Any, where: str) -> list[str]:
     return out
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def sha256_of(path: Path | str) -> str:
+    with open(path, "rb") as fh:
+        return sha256_hex(fh.read())
 
 
 def parse_spec(raw: dict[str, Any], path: Path, sha256: str) -> Spec:
@@ -181,10 +189,12 @@ def parse_spec(raw: dict[str, Any], path: Path, sha256: str) -> Spec:
         phases.append(Phase(name=name, commands=tuple(commands), checkpoint=bool(item.get("checkpoint", False)),
                             description=str(item.get("description") or ""),
                             profiles=tuple([profiles] if isinstance(profiles, str) else profiles)))
-    return Spec(path=Path(path), raw=raw, sha256=sha256, phases=tuple(phases))
+    return Spec(path=path, raw=raw, sha256=sha256, phases=tuple(phases))
 
 
 def load_spec(path: Path) -> Spec:
+    from pathlib import Path
+
     from labrails.core.yamlfile import load_yaml
 
     path = Path(path)

@@ -7,22 +7,24 @@ the result. A cache that cannot be written (read-only tree) only costs speed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from pathlib import Path
 
-# typing.TYPE_CHECKING without importing typing, which the hook path avoids.
+from labrails.core.digest import sha1
+
+# typing.TYPE_CHECKING without importing typing (nor pathlib), which the hook path avoids.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 
-def load_yaml_cached(path: Path, state: Path) -> Any:
-    path = Path(path)
-    st = path.stat()
+def load_yaml_cached(path: Path | str, state: Path | str) -> Any:
+    path = os.fspath(path)
+    st = os.stat(path)
     key = f"{st.st_size}:{st.st_mtime_ns}"
-    cache = Path(state) / "cache" / f"{path.name}.{hashlib.sha1(str(path).encode()).hexdigest()[:10]}.json"
+    name = os.path.basename(path)
+    cache = os.path.join(os.fspath(state), "cache", f"{name}.{sha1(path.encode()).hexdigest()[:10]}.json")
     try:
         with open(cache, encoding="utf-8") as fh:
             cached = json.load(fh)
@@ -31,13 +33,16 @@ def load_yaml_cached(path: Path, state: Path) -> Any:
     except (OSError, ValueError):
         pass
     # PyYAML only on a miss: that is the point of the cache.
+    from pathlib import Path
+
     from labrails.core.yamlfile import load_yaml
 
-    data = load_yaml(path, what=path.name)
+    data = load_yaml(Path(path), what=name)
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"key": key, "data": data}, default=str), encoding="utf-8")
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        tmp = f"{cache[:-len('.json')]}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"key": key, "data": data}, default=str))
         os.replace(tmp, cache)
     except OSError:
         pass

@@ -51,8 +51,7 @@ class Budget:
         global _deadline
         _deadline = time.monotonic() + self.limit
         try:
-            import signal
-
+            signal = _signal_module()
             if hasattr(signal, "setitimer"):
                 # signal.signal raises ValueError outside the main thread: then the deadline checks alone hold.
                 self._previous = signal.signal(signal.SIGALRM, _on_alarm)
@@ -66,10 +65,22 @@ class Budget:
         global _deadline
         _deadline = None
         if self._armed_signal:
-            import signal
-
+            signal = _signal_module()
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self._previous if self._previous is not None else signal.SIG_DFL)
+
+
+def _signal_module():
+    """The C module under ``signal``: the same functions, without building the ``signal`` module's enums, which
+    costs more than the rest of this module's work on every hook call."""
+    try:
+        import _signal
+
+        return _signal
+    except ImportError:
+        import signal
+
+        return signal
 
 
 def _on_alarm(signum, frame) -> None:

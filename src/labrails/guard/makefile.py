@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
-_ASSIGN = re.compile(r"^(?:override\s+|export\s+)?([A-Za-z_.][A-Za-z0-9_.-]*)\s*(\?=|:::=|::=|:=|\+=|!=|=)\s*(.*)$")
-_RULE = re.compile(r"^([^:=#\t][^:=#]*?)\s*::?(?!=)\s*([^=#]*?)\s*(?:;\s*(.*))?$")
-_VAR = re.compile(r"\$\(([A-Za-z_.][A-Za-z0-9_.-]*)\)|\$\{([A-Za-z_.][A-Za-z0-9_.-]*)\}|\$([@<^*?])")
+from labrails.guard.lazyre import lazy
+
+_ASSIGN = lazy(r"^(?:override\s+|export\s+)?([A-Za-z_.][A-Za-z0-9_.-]*)\s*(\?=|:::=|::=|:=|\+=|!=|=)\s*(.*)$")
+_RULE = lazy(r"^([^:=#\t][^:=#]*?)\s*::?(?!=)\s*([^=#]*?)\s*(?:;\s*(.*))?$")
+_VAR = lazy(r"\$\(([A-Za-z_.][A-Za-z0-9_.-]*)\)|\$\{([A-Za-z_.][A-Za-z0-9_.-]*)\}|\$([@<^*?])")
 _VALUE_OPTIONS = {"-C": "dir", "--directory": "dir", "-f": "file", "--file": "file", "--makefile": "file",
                   "-j": None, "--jobs": None, "-l": None, "--load-average": None, "-I": None, "--include-dir": None,
                   "-o": None, "--old-file": None, "-W": None, "--what-if": None, "--assume-new": None,

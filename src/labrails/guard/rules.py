@@ -29,6 +29,7 @@ import re
 from labrails.core.expview import ExperimentView, find_experiment_root
 from labrails.core.identity import run_identity
 from labrails.core.policy import DERISK, checkpoint_blocker, derisk_blocker, synthetic_in_config
+from labrails.guard.lazyre import lazy
 from labrails.guard.pathrules import (
     code_reads_key,
     key_mentioned,
@@ -52,17 +53,17 @@ if TYPE_CHECKING:
     from labrails.guard.runs import RunLaunch
     from labrails.guard.shell.launches import Launch
 
-SYNTHETIC_FLAGS = re.compile(
+SYNTHETIC_FLAGS = lazy(
     r"^--?(synthetic|synthetic[-_]data|use[-_]synthetic|fake|fake[-_]data|dummy|dummy[-_]data|random[-_]data|mock[-_]data|toy[-_]data)(=(1|true|yes|on))?$",
     re.I,
 )
-SYNTHETIC_VALUES = re.compile(r"^(synthetic|fake|dummy|random|mock|toy|generated)([-_].*)?$", re.I)
+SYNTHETIC_VALUES = lazy(r"^(synthetic|fake|dummy|random|mock|toy|generated)([-_].*)?$", re.I)
 DATA_OPTIONS = {"--data", "--dataset", "--data-source", "--source", "--data_source", "--data-mode"}
-SYNTHETIC_ENV = re.compile(r"^(LABRAILS_)?(SYNTHETIC|USE_SYNTHETIC|SYNTHETIC_DATA|FAKE_DATA|DUMMY_DATA|MOCK_DATA|USE_FAKE_DATA)$", re.I)
+SYNTHETIC_ENV = lazy(r"^(LABRAILS_)?(SYNTHETIC|USE_SYNTHETIC|SYNTHETIC_DATA|FAKE_DATA|DUMMY_DATA|MOCK_DATA|USE_FAKE_DATA)$", re.I)
 TRUTHY = {"1", "true", "yes", "on", "y"}
-MAY_LAUNCH = re.compile(MAY_LAUNCH_PATTERN, re.I)
+MAY_LAUNCH = lazy(MAY_LAUNCH_PATTERN, re.I)
 # Python that writes files: a mode that writes, or a call that saves, moves or replaces.
-_WRITES_FILES = re.compile(r"""['"][rb+]*[wax][bt+]*['"]|\.write|dump\(|replace\(|rename\(|shutil\.|copy|move\(|to_json|save""")
+_WRITES_FILES = lazy(r"""['"][rb+]*[wax][bt+]*['"]|\.write|dump\(|replace\(|rename\(|shutil\.|copy|move\(|to_json|save""")
 DEFAULT_TIMEOUT_MS = 120_000
 _APPROVAL_API = ("labrails.core.approvals", "from labrails.core import approvals", "approvals.approve(", "labrails.core.signing",
                  "from labrails.core import signing")
@@ -197,7 +198,7 @@ def synthetic_flag(run: RunLaunch, _: Request) -> str | None:
         return None
     label = run.profile or "non-de-risk"
     for arg in run.args:
-        if SYNTHETIC_FLAGS.match(arg):
+        if arg.startswith("-") and SYNTHETIC_FLAGS.match(arg):  # (the pattern needs the dash; most args lack one)
             return f"'{arg}' asks for synthetic data in a {label} run. {_REAL_DATA_FIX}"
     for option in DATA_OPTIONS:
         value = option_value(run.args, option)
@@ -264,17 +265,16 @@ def identical_run(run: RunLaunch, _: Request) -> str | None:
         except ValueError:
             return None  # the run itself will refuse malformed overrides with a clear error
     try:
-        resolved = resolve(run.exp.config_path, run.profile, overrides, data=data,
+        resolved = resolve(run.exp.path("config.yaml"), run.profile, overrides, data=data,
                            script=script_name(run.script, run.exp.root))
     except Exception:
         return None  # an invalid config fails loudly at run start; not the guard's job
     identity = run_identity(resolved.hash, run.exp.code_version(run.script))
-    for row in run.exp.registry_rows.values():
-        if row.get("identity") == identity and row.get("status") == "completed":
-            earlier = run.exp.path("runs", row["run"])
-            if os.path.isdir(earlier):
-                return (f"an identical run (same config, same code: {identity}) already completed; its results are in "
-                        f"{earlier}. Read them, change the config or code for a new question, or pass --force to repeat it on purpose.")
+    for row in run.exp.registry_find(identity=identity, status="completed"):
+        earlier = run.exp.path("runs", row["run"])
+        if os.path.isdir(earlier):
+            return (f"an identical run (same config, same code: {identity}) already completed; its results are in "
+                    f"{earlier}. Read them, change the config or code for a new question, or pass --force to repeat it on purpose.")
     return None
 
 

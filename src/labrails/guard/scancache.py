@@ -38,9 +38,9 @@ def _key(script: str, root: str) -> str | None:
                 parts.append(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns}")
     st = os.stat(script)
     parts.append(f"script:{st.st_size}:{st.st_mtime_ns}")
-    import hashlib
+    from labrails.core.digest import sha256
 
-    return hashlib.sha256("\n".join(parts).encode("utf-8", errors="surrogateescape")).hexdigest()
+    return sha256("\n".join(parts).encode("utf-8", errors="surrogateescape")).hexdigest()
 
 
 def scan_launch(script: str, root: str) -> list[Finding]:

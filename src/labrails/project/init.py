@@ -38,7 +38,9 @@ CLAUDE_SECTION = f"""{MARK_START}
 """
 
 
-HOOK_ENTRY = "import sys; from labrails.guard.hook import main; sys.exit(main())"
+# hook.run exits without the interpreter's teardown; main is the fallback for an installed labrails older than
+# run, so this command never fails to import (an exit 1 would let the tool call through).
+HOOK_ENTRY = 'import sys, labrails.guard.hook as hook; sys.exit(hook.run() if hasattr(hook, "run") else hook.main())'
 
 
 def hook_command(event_arg: str) -> str:

@@ -6,7 +6,7 @@ spellings they all need (assignments, shell names, a program's base name). Stand
 
 from __future__ import annotations
 
-import re
+from labrails.guard.lazyre import lazy
 
 __all__ = [
     "ASSIGNMENT",
@@ -21,7 +21,7 @@ __all__ = [
 # parsing it is not worth the time budget of a hook.
 MAX_COMMAND_CHARS = 100_000
 
-ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\+?=")
+ASSIGNMENT = lazy(r"([A-Za-z_][A-Za-z0-9_]*)\+?=")
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh"})
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from labrails.guard.lazyre import lazy
 from labrails.guard.shell.command import SimpleCommand, basename
 from labrails.guard.shell.parse import split_commands
 from labrails.guard.shell.wrappers import unwrap
@@ -44,7 +45,7 @@ class Launch:
         return "Launch(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
 
 
-_INTERPRETER = re.compile(r"(?:python|pypy|ipython)(?:[0-9]+(?:\.[0-9]+)*)?(?:[dmt]|-dbg|-debug)?(?:\.exe)?\Z")
+_INTERPRETER = lazy(r"(?:python|pypy|ipython)(?:[0-9]+(?:\.[0-9]+)*)?(?:[dmt]|-dbg|-debug)?(?:\.exe)?\Z")
 # Launchers that keep running after the agent's shell returns.
 _DETACHING = frozenset({"nohup", "setsid", "screen -dm"})
 _DETACHED_CONTEXTS = frozenset({"tmux", "tmux send-keys", "sbatch --wrap"})

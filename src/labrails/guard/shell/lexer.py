@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from labrails.guard.lazyre import lazy
 from labrails.guard.shell.command import ASSIGNMENT, ShellParseError, SimpleCommand
 
 # Subshells, groups and substitutions nest by recursion; this keeps the parser well inside Python's
@@ -21,14 +22,14 @@ _MAX_ARITHMETIC = 4096
 _WORD_STOP = frozenset(" \t\n|&;<>()")
 # Runs of characters that need no special handling inside a word; matching them in bulk keeps long
 # inputs linear instead of one Python iteration per character.
-_PLAIN_RUN = re.compile(r"[^ \t\n|&;<>()\\'\"$`]+")
-_DQ_PLAIN_RUN = re.compile(r'[^"\\$`]+')
-_HEREDOC_PLAIN_RUN = re.compile(r"[^\\$`]+")
-_REDIRECT = re.compile(r"(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9]*)(?:<<<|<<-|<<|<>|<&|>&|>>|>\||<|>)|&>>|&>")
-_RESERVED_WORD = re.compile(r"(\[\[|[{}!]|[a-z]+)(?=[ \t\n;&|()<>]|\Z)")
+_PLAIN_RUN = lazy(r"[^ \t\n|&;<>()\\'\"$`]+")
+_DQ_PLAIN_RUN = lazy(r'[^"\\$`]+')
+_HEREDOC_PLAIN_RUN = lazy(r"[^\\$`]+")
+_REDIRECT = lazy(r"(?:\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9]*)(?:<<<|<<-|<<|<>|<&|>&|>>|>\||<|>)|&>>|&>")
+_RESERVED_WORD = lazy(r"(\[\[|[{}!]|[a-z]+)(?=[ \t\n;&|()<>]|\Z)")
 # What makes `$` start an expansion: a name, a digit, a special parameter, `{` or `(`.
-_EXPANSION_START = re.compile(r"[A-Za-z_0-9@*#?$!{(-]")
-_GLOB = re.compile(r"[*?]|\[[^\]]+\]|\{[^{}]*(?:,|\.\.)[^{}]*\}")
+_EXPANSION_START = lazy(r"[A-Za-z_0-9@*#?$!{(-]")
+_GLOB = lazy(r"[*?]|\[[^\]]+\]|\{[^{}]*(?:,|\.\.)[^{}]*\}")
 _RESERVED = frozenset(
     "if then elif else fi for select while until do done case esac in function time coproc { } ! [[".split()
 )
@@ -63,7 +64,7 @@ class Heredoc:
         self.piped_to: list[SimpleCommand] = []
 
 
-_ANSI_C = re.compile(
+_ANSI_C = lazy(
     r"\\(?:([abeEfnrtv\\'\"?])|([0-7]{1,3})|x([0-9a-fA-F]{1,2})|u([0-9a-fA-F]{1,4})|U([0-9a-fA-F]{1,8})|c(.))",
     re.S,
 )

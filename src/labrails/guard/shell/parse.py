@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from labrails.guard.budget import check as check_budget
+from labrails.guard.lazyre import lazy
 from labrails.guard.shell.command import ASSIGNMENT, MAX_COMMAND_CHARS, SHELLS, ShellParseError, SimpleCommand, basename
 from labrails.guard.shell.lexer import MAX_NESTING, Heredoc, Lexer
 from labrails.guard.shell.nested import shell_invocation, shell_strings
@@ -34,8 +35,8 @@ _BLANKS = " \t"
 # should start means the text is not valid bash.
 _MISPLACED = frozenset("then elif else fi do done esac }".split())
 _COMPOUND_START = frozenset("{ if for select while until case [[ !".split())
-_TIME_PREFIX = re.compile(r"time[ \t]+(?:-p[ \t]+)?")
-_COPROC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[ \t]+(?=[{(])")
+_TIME_PREFIX = lazy(r"time[ \t]+(?:-p[ \t]+)?")
+_COPROC_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_]*[ \t]+(?=[{(])")
 
 
 class _Parser(Lexer, ShellState):

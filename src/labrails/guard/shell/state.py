@@ -6,11 +6,10 @@ commands inherit; anything bash runs in a subshell saves and restores it, so a `
 
 from __future__ import annotations
 
-import re
-
+from labrails.guard.lazyre import lazy
 from labrails.guard.shell.command import SimpleCommand
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NAME = lazy(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _join_dir(current: str | None, target: str) -> str:

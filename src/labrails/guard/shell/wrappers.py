@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from labrails.guard.lazyre import lazy
 from labrails.guard.shell.command import ASSIGNMENT, SHELLS, basename
 
 # typing.TYPE_CHECKING without importing typing, which the hook path avoids.
@@ -43,7 +44,7 @@ def skip_options(args: list[str], i: int, short_values: str = "", long_values: f
     return len(args)
 
 
-_PYTHONISH = re.compile(r"(?:python|pypy|ipython)[0-9.]*[a-z]?(?:\.exe)?\Z|py\Z")
+_PYTHONISH = lazy(r"(?:python|pypy|ipython)[0-9.]*[a-z]?(?:\.exe)?\Z|py\Z")
 
 
 def _looks_like_program(word: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from labrails.guard.lazyre import lazy
 from labrails.guard.shell.command import SimpleCommand, basename
 from labrails.guard.shell.launches import is_interpreter, python_invocation
 from labrails.guard.shell.wrappers import unwrap
@@ -216,7 +217,7 @@ def _chmod_writes(tool: str, args: list[str]) -> list[str]:
     return operands if all_targets else operands[1:]
 
 
-_GIT_WORKTREE_PATH = re.compile(r"\.\.?\Z|\.{0,2}/|.*\.[A-Za-z0-9]{1,8}\Z")
+_GIT_WORKTREE_PATH = lazy(r"\.\.?\Z|\.{0,2}/|.*\.[A-Za-z0-9]{1,8}\Z")
 
 
 def _git_writes(args: list[str]) -> list[str]:
