@@ -18,8 +18,8 @@ def register(app: typer.Typer) -> None:
         direction: str = typer.Option("higher", help="Which way the primary metric is better: higher or lower."),
         derisk_checkpoint: bool = typer.Option(False, help="Require a human approval after the de-risk phase."),
         template: str = typer.Option("digits", help="Starting point, one of: digits (train.py: a PyTorch MLP on "
-                                     "scikit-learn's digits); cartography (the same with dataset cartography and "
-                                     "suites/cartography.yaml); wine-llm (predict.py: a tiny language model with "
+                                     "scikit-learn's digits); cartography (train.py: the same with dataset cartography "
+                                     "and suites/cartography.yaml); wine-llm (predict.py: a tiny language model with "
                                      "free-text answers); llm (llm.py: a small causal LM fine-tuned with HF Trainer, "
                                      "evaluated with labrails.llm.generate; needs labrails[hf])."),
     ):
