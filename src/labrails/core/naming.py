@@ -111,7 +111,7 @@ def did_you_mean(word: str, choices, *, prefix: bool = False) -> str | None:
             ratio = difflib.SequenceMatcher(None, lowered[:span], target).ratio()
             if ratio > best_ratio:
                 best, best_ratio = choice, ratio
-    return best if best_ratio >= 0.75 and best != word else None
+    return best if best_ratio >= 0.6 and best != word else None
 
 
 def suggestion(word: str, choices, *, prefix: bool = False) -> str:
