@@ -29,9 +29,11 @@ def register(app: typer.Typer) -> None:
         exp = new_experiment(name, hypothesis=hypothesis, success=success, primary_metric=metric, direction=direction,
                              derisk_checkpoint=derisk_checkpoint, template=template)
         from labrails.project.new import TEMPLATES
+        from labrails.project.shell_names import shell_name
 
         typer.echo(f"created {exp.root}: {TEMPLATES[template]['about']}")
-        typer.echo(f"next: fill in the TODOs (labrails status lists them), then: cd {name} && uv run {TEMPLATES[template]['script']} de-risk")
+        typer.echo(f"next: fill in the TODOs ({shell_name('labrails')} status lists them), then: "
+                   f"cd {name} && {shell_name('uv')} run {TEMPLATES[template]['script']} de-risk")
 
     @app.command()
     def status(stray: Optional[List[str]] = StrayArgs, experiment: Optional[Path] = ExperimentOpt):
