@@ -46,6 +46,20 @@ def test_the_bash_completion_script_and_the_candidates_it_asks_labrails_for():
         assert "labrails" in labrails_here("completion", shell).stdout
 
 
+def test_bash_completes_through_the_script_it_sources(tmp_path):
+    # `labrails` on the PATH, as an installed console script is
+    shim = tmp_path / "bin" / "labrails"
+    shim.parent.mkdir()
+    shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m labrails \"$@\"\n")
+    shim.chmod(0o755)
+    session = ('eval "$(labrails completion bash)"; COMP_WORDS=(labrails report c); COMP_CWORD=2; '
+               '_labrails_completion labrails; echo "${COMPREPLY[@]}"')
+    done = subprocess.run(["bash", "-c", session], capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["check"]
+
+
 def test_runs_json_lists_real_runs_with_their_metrics(experiment):
     derisked_on(experiment, script="tiny_run.py")
     record_run(experiment, "full", script="tiny_run.py", metrics={"test_accuracy": 0.95, "n_test": 58})
@@ -68,7 +82,8 @@ def test_every_command_names_the_experiment_with_e_only(experiment, tmp_path):
                       (["report", root], f"labrails report -e {root}"),
                       (["report", "check", root], f"labrails report check -e {root}"),
                       (["review", root], f"labrails review -e {root} latest"),
-                      (["logs", root], f"labrails logs -e {root} latest")]:
+                      (["logs", root], f"labrails logs -e {root} latest"),
+                      (["journal", "show", root], f"labrails journal show -e {root}")]:
         refused = labrails_here(*argv, cwd=tmp_path)
         assert refused.returncode == 2, (argv, refused.stderr)
         assert "-e/--experiment" in refused.stderr and f"fix: {fix}" in refused.stderr, refused.stderr
