@@ -28,7 +28,7 @@ with labrails.start_run(sys.argv[1], script=__file__, force=True) as run:
 '''
 
 
-def _wait_for(predicate, what: str, limit_s: float = 120) -> None:
+def _wait_for(predicate, what: str, limit_s: float = 60) -> None:
     """Poll until ``predicate()``; the limit only keeps a broken run from hanging the test."""
     deadline = time.monotonic() + limit_s
     while not predicate():
@@ -38,18 +38,28 @@ def _wait_for(predicate, what: str, limit_s: float = 120) -> None:
 
 def _follow_a_gated_run(exp, tmp_path, env=None):
     (exp.root / "gated.py").write_text(GATED)
+    out, err = tmp_path / "follow.out", tmp_path / "follow.err"
+    follower_env = quiet_env()
+    follower_env.pop("PYTHONUNBUFFERED", None)  # output to a file is block-buffered unless the follower flushes
     run = subprocess.Popen([sys.executable, "gated.py", "de-risk"], cwd=exp.root, env=quiet_env(env),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _wait_for(lambda: any("first line" in p.read_text() for p in exp.root.glob("runs/*/logs/train.log")), "the first line")
-    out, err = tmp_path / "follow.out", tmp_path / "follow.err"
-    with out.open("w") as stdout, err.open("w") as stderr:
-        follower = subprocess.Popen([sys.executable, "-m", "labrails", "logs", "-f", "latest"], cwd=exp.root,
-                                    env=quiet_env(), stdout=stdout, stderr=stderr)
+    follower = None
+    try:
+        _wait_for(lambda: any("first line" in p.read_text() for p in exp.root.glob("runs/*/logs/train.log")),
+                  "the first line")
+        with out.open("w") as stdout, err.open("w") as stderr:
+            follower = subprocess.Popen([sys.executable, "-m", "labrails", "logs", "-f", "latest"], cwd=exp.root,
+                                        env=follower_env, stdout=stdout, stderr=stderr)
         _wait_for(lambda: "first line" in out.read_text(), "the follower to print the first line")
         assert follower.poll() is None  # still following: the run has not ended
         (exp.root / "go").touch()
         run.wait(timeout=120)
         code = follower.wait(timeout=120)
+    finally:  # a failed check must not leave either process behind
+        for proc in (run, follower):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
     return code, out.read_text(), err.read_text()
 
 

@@ -95,6 +95,13 @@ def register(app: typer.Typer) -> None:
         if not follow:
             sys.stdout.write(read_log(run_dir))
             return
-        status = follow_log(run_dir, sys.stdout.write)
+        def write(text: str) -> None:
+            sys.stdout.write(text)
+            sys.stdout.flush()  # a pipe (`| grep`) sees each line as it comes, not when the run ends
+
+        try:
+            status = follow_log(run_dir, write)
+        except KeyboardInterrupt:  # Ctrl-C stops following; the run goes on
+            raise typer.Exit(130) from None
         typer.echo(f"labrails: run {run_dir.name} is {status}", err=True)
         raise typer.Exit(0 if status == "completed" else 1)
