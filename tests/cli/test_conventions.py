@@ -109,6 +109,13 @@ def test_hook_help_says_what_the_hook_is_how_to_install_it_and_its_events():
     bare = labrails_here("hook")
     assert bare.returncode == 2 and "labrails init" in bare.stderr
 
+    from typer.testing import CliRunner
+
+    from labrails.cli.app import app
+
+    through_typer = CliRunner().invoke(app, ["hook", "--help"]).output  # the app tests and docs read says the same
+    assert "labrails init [DIR]" in through_typer and "\n    stop          when the agent stops" in through_typer
+
 
 def test_new_help_lists_every_template():
     shown = labrails_here("new", "--help")

@@ -40,10 +40,9 @@ def register(app: typer.Typer) -> None:
         for line in install_into(directory):
             typer.echo(line)
 
-    from labrails.cli.hook_help import HOOK_HELP
+    from labrails.cli.hook_help import command_help
 
-    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-                 help=HOOK_HELP.split("\n\n", 1)[1].split("\nOptions:")[0])
+    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True}, help=command_help())
     def hook(
         ctx: typer.Context,
         event: str = typer.Argument(..., help="pretooluse, posttooluse, sessionstart or stop (reads the hook JSON on stdin)."),

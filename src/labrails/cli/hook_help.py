@@ -27,3 +27,11 @@ which Claude Code would read as "go ahead".
 Options:
   -h, --help  Show this message and exit.
 """
+
+
+def command_help() -> str:
+    """The same text for the Typer command (tests and docs read the app): click rewraps paragraphs, so every
+    one after the summary is marked to keep its lines (click's ``\\b``)."""
+    body = HOOK_HELP.split("\n\n", 1)[1].split("\nOptions:")[0].strip()
+    summary, *rest = body.split("\n\n")
+    return "\n\n".join([summary.strip(), *("\b\n" + part for part in rest)])
