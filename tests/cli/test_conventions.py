@@ -52,9 +52,9 @@ def test_bash_completes_through_the_script_it_sources(tmp_path):
     shim.parent.mkdir()
     shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m labrails \"$@\"\n")
     shim.chmod(0o755)
-    session = ('eval "$(labrails completion bash)"; COMP_WORDS=(labrails report c); COMP_CWORD=2; '
+    typed = ('eval "$(labrails completion bash)"; COMP_WORDS=(labrails report c); COMP_CWORD=2; '
                '_labrails_completion labrails; echo "${COMPREPLY[@]}"')
-    done = subprocess.run(["bash", "-c", session], capture_output=True, text=True,
+    done = subprocess.run(["bash", "-c", typed], capture_output=True, text=True,
                           env={**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["check"]
