@@ -11,6 +11,11 @@ import sys
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "hook":
+        if sys.argv[2:3] in ([], ["--help"], ["-h"]):
+            from labrails.cli.hook_help import HOOK_HELP
+
+            (sys.stdout if sys.argv[2:] else sys.stderr).write(HOOK_HELP)
+            sys.exit(0 if sys.argv[2:] else 2)
         from labrails.guard.hook import main as hook_main
 
         sys.exit(hook_main(sys.argv[2:]))

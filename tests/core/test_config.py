@@ -46,12 +46,13 @@ def test_unknown_key_in_profile_names_file_key_and_known_keys(tmp_path):
         resolve(path, "de-risk")
     text = str(err.value)
     assert str(path) in text and "profiles.de-risk.optimizer" in text and "known keys" in text
+    assert "did you mean 'optim'?" in text
 
 
 def test_unknown_profile_lists_the_known_ones(tmp_path):
     with pytest.raises(ConfigError) as err:
         resolve(write(tmp_path), "fulll")
-    assert "de-risk, full" in str(err.value)
+    assert "de-risk, full" in str(err.value) and "unknown profile 'fulll'; did you mean 'full'?" in str(err.value)
 
 
 def test_missing_required_profile(tmp_path):

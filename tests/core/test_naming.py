@@ -2,7 +2,7 @@
 
 import pytest
 
-from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
+from labrails.core.naming import NameProblem, did_you_mean, profile_from_name, run_dir_name, sanitize
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,15 @@ def test_names_before_and_after_the_marker_sort_by_time_of_day():
 )
 def test_profile_from_name(name, profile):
     assert profile_from_name(name, ["de-risk", "full"]) == profile
+
+
+@pytest.mark.parametrize("word, choices, prefix, expected", [
+    ("ful", ["de-risk", "full"], False, "full"),
+    ("de-rsk", ["de-risk", "full"], False, "de-risk"),
+    ("Full", ["de-risk", "full"], False, "full"),        # case only: still the one meant
+    ("fulll-lr3e-4", ["de-risk", "full"], True, "full"),  # a run name starts with its profile
+    ("tweak", ["de-risk", "full"], True, None),          # nothing close: no guess
+    ("full", ["de-risk", "full"], False, None),          # not a typo
+])
+def test_did_you_mean_picks_the_closest_known_name_or_none(word, choices, prefix, expected):
+    assert did_you_mean(word, choices, prefix=prefix) == expected

@@ -35,6 +35,9 @@ class RunRow:
     review: str
     path: Path
     job: str = ""            # the SLURM job that made it, "12_1@node03" (tracking.cluster.job_label)
+    metrics: Any = None      # metrics.json as recorded (None: none yet; "?": unreadable)
+    duration_s: float | None = None
+    started_at: str | None = None
 
 
 def _metrics(run_dir: Path) -> Any:
@@ -88,9 +91,19 @@ def list_runs(exp: Experiment) -> list[RunRow]:
             name=run_dir.name, profile=str(info.get("profile")), status=str(info.get("status")),
             identity=str(info.get("identity")), metric=_key_metric(metrics, primary),
             duration=fmt_duration(duration(info)), ignored=run_dir.name in ignored, review=review, path=run_dir,
-            job=job_label(info),
+            job=job_label(info), metrics=metrics, duration_s=duration(info), started_at=info.get("started_at"),
         ))
     return rows
+
+
+def rows_as_json(rows: list[RunRow]) -> str:
+    """What ``labrails runs --json`` prints: one object per run, in the table's order, every value plain JSON."""
+    import json
+
+    return json.dumps([{"name": r.name, "profile": r.profile, "status": r.status, "identity": r.identity,
+                        "metrics": r.metrics, "key_metric": r.metric, "duration_s": r.duration_s,
+                        "started_at": r.started_at, "review": r.review, "ignored": r.ignored, "job": r.job or None,
+                        "path": str(r.path)} for r in rows], indent=2)
 
 
 def format_table(rows: list[RunRow]) -> str:

@@ -6,16 +6,25 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperGroup
 
-from labrails.cli.common import ExperimentOpt, experiment_at
+from labrails.cli.common import ExperimentOpt, StrayArgs, experiment_at, refuse_positional_experiment
 
-CHECK = "check"
+
+class _ReportGroup(TyperGroup):
+    """`labrails report` writes REPORT.md; `labrails report check` is its one subcommand. Any other word is
+    most often an experiment directory, which goes after -e."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            refuse_positional_experiment("report", args)
+        return super().resolve_command(ctx, args)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def analyze(
-        experiment_dir: Optional[Path] = typer.Argument(None, metavar="[EXPERIMENT]", help="Experiment directory (default: the one containing the current directory)."),
+        stray: Optional[List[str]] = StrayArgs,
         metric: Optional[str] = typer.Option(None, help="Metric to compare configurations on (default: spec.yaml's primary metric)."),
         profile: Optional[str] = typer.Option(None, help="Only runs of this profile (e.g. full)."),
         baseline: Optional[str] = typer.Option(None, help="Configuration the others are compared to (default: the first one run)."),
@@ -25,13 +34,17 @@ def register(app: typer.Typer) -> None:
         all_results.json and comparison plots, with paired significance tests and early-stop hints."""
         from labrails.analysis.analyze import analyze as run_analysis, format_analysis
 
-        exp = experiment_at(experiment_dir or experiment)
+        refuse_positional_experiment("analyze", stray)
+        exp = experiment_at(experiment)
         typer.echo(format_analysis(run_analysis(exp, metric=metric, profile=profile, baseline=baseline)))
 
-    @app.command(context_settings={"help_option_names": ["-h", "--help"]})
+    report_app = typer.Typer(cls=_ReportGroup, invoke_without_command=True,
+                             context_settings={"help_option_names": ["-h", "--help"]})
+    app.add_typer(report_app, name="report")
+
+    @report_app.callback()
     def report(
-        args: Optional[List[str]] = typer.Argument(None, metavar="[check] [EXPERIMENT]",
-                                                   help="`check` to verify an existing REPORT.md; then the experiment directory."),
+        ctx: typer.Context,
         metric: Optional[str] = typer.Option(None, help="Metric the results and conclusion focus on (default: spec.yaml's primary metric)."),
         profile: Optional[str] = typer.Option(None, help="Only runs of this profile (e.g. full)."),
         baseline: Optional[str] = typer.Option(None, help="Configuration the others are compared to."),
@@ -39,22 +52,29 @@ def register(app: typer.Typer) -> None:
     ):
         """Write REPORT.md from logged data only (runs the analysis first).
 
-        `labrails report check [EXPERIMENT]` traces every number in REPORT.md to a logged value and exits 1
-        listing each one it cannot find.
+        Then `labrails report check` traces every number in REPORT.md to a logged value.
         """
-        from labrails.core.errors import LabrailsError
-        from labrails.analysis.report import check, report as write_report
+        if ctx.invoked_subcommand:
+            return
+        from labrails.analysis.report import report as write_report
 
-        args = list(args or [])
-        checking = bool(args) and args[0] == CHECK  # an experiment directory named "check" is ./check
-        if checking:
-            args = args[1:]
-        if len(args) > 1:
-            raise LabrailsError(f"unexpected arguments: {' '.join(args[1:])}", fix="labrails report [check] [EXPERIMENT]")
-        exp = experiment_at(Path(args[0]) if args else experiment)
-        if checking:
-            result = check(exp)
-            typer.echo(result.render())
-            raise typer.Exit(0 if result.ok else 1)
-        path = write_report(exp, metric=metric, profile=profile, baseline=baseline)
+        path = write_report(experiment_at(experiment), metric=metric, profile=profile, baseline=baseline)
         typer.echo(f"wrote {path}\nverify it with: labrails report check")
+
+    @report_app.command("check")
+    def check(
+        ctx: typer.Context,
+        stray: Optional[List[str]] = StrayArgs,
+        experiment: Optional[Path] = ExperimentOpt,
+    ):
+        """Trace every number in REPORT.md to a logged value, every claim to the runs; exit 1 listing each one
+        it cannot find."""
+        from labrails.analysis.report import check as check_report
+
+        refuse_positional_experiment("report check", stray)
+        if experiment is None and ctx.parent is not None:  # `labrails report -e EXP check` names it too
+            experiment = ctx.parent.params.get("experiment")
+        result = check_report(experiment_at(experiment))
+        typer.echo(result.render())
+        raise typer.Exit(0 if result.ok else 1)
+

@@ -7,11 +7,13 @@ Typer's rich output is off: plain click help reads the same and starts without i
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from labrails.cli import commands
+from labrails.cli.completion_cmd import COMPLETE_VAR
 from labrails.core.errors import LabrailsError
 
 _FULL: typer.Typer | None = None
@@ -56,6 +58,11 @@ def __getattr__(name: str):
 
 def run(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if os.environ.get(COMPLETE_VAR):
+        # a shell asking for candidates (see cli/completion_cmd.py): Typer's completion classes answer it
+        from typer.completion import completion_init
+
+        completion_init()
     cli = build(commands.modules_for(argv))
     try:
         code = cli(args=argv, prog_name="labrails", standalone_mode=False)

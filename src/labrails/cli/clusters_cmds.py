@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from labrails.cli.common import ExperimentOpt, experiment_at
+from labrails.cli.common import ExperimentOpt, experiment_for_run
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         HDBSCAN when it has none yet; writes clusters/assignments.csv, summary.json and clusters.webp."""
         from labrails.recipes.clusters.artifact import cluster_run, format_summary
 
-        exp = experiment_at(experiment if experiment else (Path(run) if Path(run).is_dir() else None))
+        exp = experiment_for_run("clusters", run, experiment)
         run_dir = exp.resolve_run(run)
         summary = cluster_run(run_dir, min_cluster_size=min_cluster_size, min_samples=min_samples,
                               pca_components=pca_components, replace=replace)

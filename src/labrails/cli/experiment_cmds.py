@@ -5,7 +5,7 @@ from typing import List, Optional
 
 import typer
 
-from labrails.cli.common import ExperimentOpt, experiment_at
+from labrails.cli.common import ExperimentOpt, StrayArgs, experiment_at, refuse_positional_experiment
 
 
 def register(app: typer.Typer) -> None:
@@ -17,9 +17,11 @@ def register(app: typer.Typer) -> None:
         metric: str = typer.Option("test_accuracy", help="The primary metric's name."),
         direction: str = typer.Option("higher", help="Which way the primary metric is better: higher or lower."),
         derisk_checkpoint: bool = typer.Option(False, help="Require a human approval after the de-risk phase."),
-        template: str = typer.Option("digits", help="Starting point: digits (train.py, an MLP on digits), cartography "
-                                     "(the same with dataset cartography and suites/cartography.yaml) or wine-llm "
-                                     "(predict.py, a tiny language model with free-text answers)."),
+        template: str = typer.Option("digits", help="Starting point, one of: digits (train.py: a PyTorch MLP on "
+                                     "scikit-learn's digits); cartography (train.py: the same with dataset cartography "
+                                     "and suites/cartography.yaml); wine-llm (predict.py: a tiny language model with "
+                                     "free-text answers); llm (llm.py: a small causal LM fine-tuned with HF Trainer, "
+                                     "evaluated with labrails.llm.generate; needs labrails[hf])."),
     ):
         """Create an experiment: JOURNAL.md, IGNORED_RUNS.md, spec.yaml, config.yaml, runs.yaml, train.py, runs/."""
         from labrails.project.new import new_experiment
@@ -27,15 +29,18 @@ def register(app: typer.Typer) -> None:
         exp = new_experiment(name, hypothesis=hypothesis, success=success, primary_metric=metric, direction=direction,
                              derisk_checkpoint=derisk_checkpoint, template=template)
         from labrails.project.new import TEMPLATES
+        from labrails.project.shell_names import shell_name
 
         typer.echo(f"created {exp.root}: {TEMPLATES[template]['about']}")
-        typer.echo(f"next: fill in the TODOs (labrails status lists them), then: cd {name} && uv run {TEMPLATES[template]['script']} de-risk")
+        typer.echo(f"next: fill in the TODOs ({shell_name('labrails')} status lists them), then: "
+                   f"cd {name} && {shell_name('uv')} run {TEMPLATES[template]['script']} de-risk")
 
     @app.command()
-    def status(experiment: Optional[Path] = ExperimentOpt):
+    def status(stray: Optional[List[str]] = StrayArgs, experiment: Optional[Path] = ExperimentOpt):
         """Show unfilled placeholders, phases and approvals, what waits for the human, and run counts."""
         from labrails.project.status import experiment_status, format_status
 
+        refuse_positional_experiment("status", stray)
         typer.echo(format_status(experiment_status(experiment_at(experiment))))
 
     @app.command()

@@ -40,12 +40,13 @@ def register(app: typer.Typer) -> None:
         for line in install_into(directory):
             typer.echo(line)
 
-    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+    from labrails.cli.hook_help import command_help
+
+    @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True}, help=command_help())
     def hook(
         ctx: typer.Context,
         event: str = typer.Argument(..., help="pretooluse, posttooluse, sessionstart or stop (reads the hook JSON on stdin)."),
     ):
-        """Entry point for Claude Code hooks (called by hooks/hooks.json, not by people)."""
         from labrails.guard.hook import main as hook_main
 
         raise typer.Exit(hook_main([event, *ctx.args]))

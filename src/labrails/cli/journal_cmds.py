@@ -5,7 +5,7 @@ from typing import List, Optional
 
 import typer
 
-from labrails.cli.common import ExperimentOpt, experiment_at
+from labrails.cli.common import ExperimentOpt, StrayArgs, experiment_at, refuse_positional_experiment
 
 journal_app = typer.Typer(help="The experiment's journal (JOURNAL.md): add and read timestamped entries.", no_args_is_help=True)
 
@@ -28,6 +28,7 @@ def journal_add(
 
 @journal_app.command("show")
 def journal_show(
+    stray: Optional[List[str]] = StrayArgs,
     tag: Optional[List[str]] = typer.Option(None, "--tag", "-t", help="Only entries with this tag (repeatable)."),
     last: int = typer.Option(0, help="Only the last N entries (0 = all)."),
     experiment: Optional[Path] = ExperimentOpt,
@@ -35,6 +36,7 @@ def journal_show(
     """Print journal entries, optionally filtered by tag."""
     from labrails.core.journal import entries
 
+    refuse_positional_experiment("journal show", stray)
     wanted = {t.upper() for t in tag or []}
     found = [e for e in entries(experiment_at(experiment)) if not wanted or e.tag in wanted]
     for e in found[-last:] if last else found:

@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from labrails.core.checks import CHECK, CHECK_FIX, check_values, check_types
 from labrails.core.digest import sha256_hex
 from labrails.core.errors import ConfigError
+from labrails.core.naming import suggestion
 from labrails.core.schema import ANY, MAP, NULL, Key, Map, validate
 
 # typing.TYPE_CHECKING without importing typing (nor pathlib): the guard resolves configs on the hook path.
@@ -136,7 +137,7 @@ def _check_keys(override: Mapping[str, Any], base: Mapping[str, Any], *, path: P
         if key not in base:
             known = ", ".join(sorted(str(k) for k in base)) or "(none)"
             raise ConfigError(
-                f"unknown key '{where}.{key}'",
+                f"unknown key '{where}.{key}'{suggestion(str(key), map(str, base))}",
                 path=path,
                 fix=f"known keys at this level: {known}. Add '{key}' to the shared part first, or fix the spelling",
             )
@@ -192,7 +193,7 @@ def resolve(path: Path, profile: str, overrides: Mapping[str, Any] | None = None
     profiles = data["profiles"]
     if profile not in profiles:
         raise ConfigError(
-            f"unknown profile '{profile}'",
+            f"unknown profile '{profile}'{suggestion(profile, profiles)}",
             path=path,
             fix=f"use one of: {', '.join(profiles)} (or add a profile under `profiles:`)",
         )

@@ -99,3 +99,29 @@ def profile_from_name(descriptive: str, profiles: list[str]) -> str | None:
         if lowered.startswith("derisk") or lowered.startswith("smoke"):
             return "de-risk" if "de-risk" in profiles else "derisk"
     return None
+
+
+def did_you_mean(word: str, choices, *, prefix: bool = False) -> str | None:
+    """The one of ``choices`` closest to a mistyped ``word`` (case ignored), or None when none is close.
+
+    With ``prefix``, ``word`` is a run name that should start with a choice (``fulll-lr3`` -> full): each
+    choice is compared with the name's start of about the same length.
+    """
+    import difflib  # only error messages need it; the hook imports this module
+
+    best, best_ratio = None, 0.0
+    lowered = str(word).lower()
+    for choice in map(str, choices):
+        target = choice.lower()
+        spans = (len(target) - 1, len(target), len(target) + 1) if prefix else (len(lowered),)
+        for span in spans:
+            ratio = difflib.SequenceMatcher(None, lowered[:span], target).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = choice, ratio
+    return best if best_ratio >= 0.6 and best != word else None
+
+
+def suggestion(word: str, choices, *, prefix: bool = False) -> str:
+    """``"; did you mean 'full'?"`` for a message about ``word``, or ``""``."""
+    close = did_you_mean(word, choices, prefix=prefix)
+    return f"; did you mean '{close}'?" if close else ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from labrails.core.errors import ConfigError
+from labrails.core.naming import suggestion
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -89,7 +90,8 @@ def check_overrides(config_path: Path, overrides: Mapping[str, Any], *, source: 
                 here = ".".join(parts[:depth])
                 known = sorted(map(str, cursor)) if isinstance(cursor, dict) else []
                 raise ConfigError(
-                    f"{source}: unknown key '{key}'" + (f" (no '{part}' under '{here}')" if here else ""),
+                    f"{source}: unknown key '{key}'" + (f" (no '{part}' under '{here}')" if here else "")
+                    + suggestion(part, known),
                     path=config_path,
                     fix=f"keys here: {', '.join(known) or '(none)'}; fix the spelling, or add '{key}' to config.yaml first",
                 )

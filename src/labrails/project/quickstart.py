@@ -16,6 +16,7 @@ from labrails.core.errors import LabrailsError
 from labrails.core.fsutil import read_json
 from labrails.core.journal import add_entry
 from labrails.project.new import new_experiment
+from labrails.project.shell_names import shell_name
 from labrails.analysis.plots import plot_run
 from labrails.review import review_run
 
@@ -68,5 +69,5 @@ def quickstart(directory: Path | str = "quickstart", *, name: str = "digits-mlp"
     echo(f"  {full / 'review.md'}         the post-run review, blockers first")
     echo(f"  {full / 'plots'}/            loss and accuracy curves drawn from logs/metrics.jsonl")
     echo(f"  {exp.journal}          the experiment's journal")
-    echo(f"  labrails runs --experiment {exp.root}")
+    echo(f"  {shell_name('labrails')} runs --experiment {exp.root}")
     return exp

@@ -40,7 +40,7 @@ from labrails.core.fsutil import disk_errors, fault, os_error, write_atomic, wri
 from labrails.core.identity import run_identity
 from labrails.tracking.datacheck import compare_with_pin, needs_real_data
 from labrails.tracking.metrics_log import MetricsWriter
-from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
+from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize, suggestion
 from labrails.core.policy import Refusal
 from labrails.tracking.progress import Progress, fmt_duration
 from labrails.tracking.provenance import any_synthetic, fingerprint, summarize
@@ -445,12 +445,13 @@ def _plain(value: Any) -> Any:
 def resolve_profile(descriptive: str, profile: str | None, profiles: list[str], config_path: Path) -> str:
     if profile:
         if profile not in profiles:
-            raise LabrailsError(f"unknown profile '{profile}'", path=config_path, fix=f"use one of: {', '.join(profiles)}")
+            raise LabrailsError(f"unknown profile '{profile}'{suggestion(profile, profiles)}", path=config_path,
+                                fix=f"use one of: {', '.join(profiles)}")
         return profile
     implied = profile_from_name(descriptive, profiles)
     if implied is None:
         raise LabrailsError(
-            f"the run name '{descriptive}' does not say which profile to use",
+            f"the run name '{descriptive}' does not say which profile to use{suggestion(descriptive, profiles, prefix=True)}",
             path=config_path,
             fix=f"start the name with a profile ({', '.join(profiles)}), e.g. 'de-risk-{descriptive}', or pass --profile",
         )
