@@ -99,10 +99,12 @@ def test_kill_9_mid_run_is_detected_as_crashed(experiment):
 
 def test_eight_processes_starting_at_once_lose_nothing(experiment):
     env = {**os.environ, "LABRAILS_QUIET": "1"}
+    # Output goes to files: eight pipes nobody drains until their turn could fill and stall a writer.
+    logs = [experiment.root / f"proc{i}.log" for i in range(8)]
     procs = [subprocess.Popen([sys.executable, "tiny_run.py", "de-risk", "--force"], cwd=experiment.root, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(8)]
-    for p in procs:
-        assert p.wait(timeout=120) == 0, p.stderr.read()
+                              stdout=log.open("w"), stderr=subprocess.STDOUT) for log in logs]
+    for p, log in zip(procs, logs):
+        assert p.wait(timeout=600) == 0, log.read_text()
     runs = experiment.run_dirs()
     assert len(runs) == 8 and len({r.name for r in runs}) == 8
     rows = Registry(experiment.state).rows()
