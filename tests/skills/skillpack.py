@@ -239,6 +239,11 @@ def relative_links(path: Path) -> list[str]:
 _SCRIPT_LAUNCH = re.compile(r"(?<![\w/.-])((?:uv run|pixi run python|python3?) [\w./-]+\.py(?: [\w.=-]+)*)")
 
 
+def shell_join(argv: list[str]) -> str:
+    """``shlex.join``, but a glob such as ``runs/*-full-seed*/config.yaml`` stays unquoted: the shell expands it."""
+    return " ".join(word if re.fullmatch(r"[\w./*?=@%+:,-]+", word) else shlex.quote(word) for word in argv)
+
+
 @dataclass
 class Example:
     """One example command of the pack: ``key`` is its normalised text, the same wherever it is written."""
@@ -250,7 +255,7 @@ class Example:
 
 def examples_in(chunk: CodeChunk) -> list[Example]:
     """Every example command in a code chunk: `labrails ...` invocations and script launches."""
-    found = [Example(shlex.join(c.argv), c.argv, c.source) for c in commands_in(chunk)]
+    found = [Example(shell_join(c.argv), c.argv, c.source) for c in commands_in(chunk)]
     for m in _SCRIPT_LAUNCH.finditer(chunk.text):
         argv = m.group(1).split()
         found.append(Example(" ".join(argv), argv, chunk.source))

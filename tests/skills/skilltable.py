@@ -26,9 +26,12 @@ class Case:
 
 # ----------------------------------------------------------------------------------------- shared cases
 HUMAN_ONLY = dict(code=2, shows="Claude Code environment is set (CLAUDECODE)")
+APPROVE = dict(HUMAN_ONLY, guard="human-approval")  # the hook refuses it before the command does
+SWEEP = dict(where="copy", background=True)  # a real sweep runs in the background (the hook refuses it in the foreground)
 NEW = dict(where="scratch", shows="created")
 FULL_RUN = dict(where="copy", background=True, shows="review: passed")
-SAME_AS_DERISK = dict(where="copy", code=2, shows="already completed")  # the world's de-risk run has this identity
+# The world's de-risk run has this identity: the hook refuses it, and the script itself exits 0 saying so.
+SAME_AS_DERISK = dict(where="copy", guard="identical-run", shows="already completed")
 RUN = "full-seed42"  # what RUN stands for
 
 EXAMPLES: dict[str, Case] = {
@@ -49,10 +52,10 @@ EXAMPLES: dict[str, Case] = {
     "labrails report check": Case(),
 
     # ---------------------------------------------------------------- human-only: refused under an agent
-    "labrails approve": Case(run="labrails approve de-risk", **HUMAN_ONLY),
-    "labrails approve PHASE": Case(run="labrails approve de-risk", **HUMAN_ONLY),
-    "labrails approve de-risk": Case(**HUMAN_ONLY),
-    "labrails approve de-risk --note 'read the data code and the review'": Case(**HUMAN_ONLY),
+    "labrails approve": Case(run="labrails approve de-risk", **APPROVE),
+    "labrails approve PHASE": Case(run="labrails approve de-risk", **APPROVE),
+    "labrails approve de-risk": Case(**APPROVE),
+    "labrails approve de-risk --note 'read the data code and the review'": Case(**APPROVE),
     "labrails data pin": Case(**HUMAN_ONLY),
     "labrails data show": Case(shows="sha256"),
 
@@ -151,16 +154,17 @@ EXAMPLES: dict[str, Case] = {
 
     # ---------------------------------------------------------------- sweeps (suites/lr.yaml: lr1e-2, seed 42)
     "labrails sweep": Case(run="labrails sweep suites/lr.yaml --dry-run"),
-    "labrails sweep --configs 'runs/*-full-filter-seed*/config.yaml' --dry-run":
-        Case(run="labrails sweep --configs 'runs/*-full-baseline-seed*/config.yaml' --dry-run"),
-    "labrails sweep --configs 'runs/*-full-filter-seed42/config.yaml' --seeds 45 46 47":
-        Case(run="labrails sweep --configs 'runs/*-full-baseline-seed42/config.yaml' --seeds 45 46 47", where="copy"),
+    "labrails sweep --configs runs/2026-11-22T10-04-11Z-full-filter-seed42/config.yaml "
+    "runs/2026-11-22T10-31-52Z-full-filter-seed43/config.yaml --dry-run":
+        Case(run="labrails sweep --configs runs/{base42}/config.yaml runs/{base43}/config.yaml --dry-run", shows="full-"),
+    "labrails sweep --configs runs/2026-11-22T10-04-11Z-full-filter-seed42/config.yaml --seeds 45 46 47":
+        Case(run="labrails sweep --configs runs/{base42}/config.yaml --seeds 45 46 47", **SWEEP),
     "labrails sweep ... --dry-run": Case(run="labrails sweep suites/lr.yaml --dry-run"),
     "labrails sweep SUITE --dry-run": Case(run="labrails sweep suites/lr.yaml --dry-run"),
-    "labrails sweep SUITE.yaml": Case(run="labrails sweep suites/lr.yaml", where="copy"),
-    "labrails sweep SUITE.yaml --seeds 42 43 44": Case(run="labrails sweep suites/lr.yaml --seeds 42 43 44", where="copy"),
+    "labrails sweep SUITE.yaml": Case(run="labrails sweep suites/lr.yaml", **SWEEP),
+    "labrails sweep SUITE.yaml --seeds 42 43 44": Case(run="labrails sweep suites/lr.yaml --seeds 42 43 44", **SWEEP),
     "labrails sweep suites/lr.yaml --dry-run": Case(),
-    "labrails sweep suites/lr.yaml --seeds 42 43 44": Case(where="copy"),
+    "labrails sweep suites/lr.yaml --seeds 42 43 44": Case(**SWEEP),
 
     # ---------------------------------------------------------------- launches (python X.py stands in for uv run)
     "uv run train.py de-risk": Case(**SAME_AS_DERISK),

@@ -54,17 +54,40 @@ class World:
     root: Path
     experiment: Path
     data: Path
+    shims: Path
     run_dirs: dict[str, str] = field(default_factory=dict)  # descriptive name -> run directory name
 
     @property
     def names(self) -> dict[str, str]:
-        """What a table's ``run`` text may name in braces: ``{old_full}``, the directory of a full run to ignore."""
-        return {"old_full": self.run_dirs["full-old-split"]}
+        """What a table's ``run`` text may name in braces: run directories (a full run to ignore, the baseline's)."""
+        return {"old_full": self.run_dirs["full-old-split"], "base42": self.run_dirs["full-baseline-seed42"],
+                "base43": self.run_dirs["full-baseline-seed43"]}
 
 
 def agent_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment a coding agent's shell has: the agent variable set, labrails' terminal log off."""
     return quiet_env({"CLAUDECODE": "1", "COLUMNS": "200", "NO_COLOR": "1", **(extra or {})})
+
+
+SHIMS = {
+    # The names the examples start with, as this interpreter: `uv run X.py` and `pixi run python X.py` are
+    # `python X.py` here (the environment already has what the scripts need; uv would download it).
+    "labrails": 'exec "{python}" -m labrails "$@"',
+    "python": 'exec "{python}" "$@"',
+    "python3": 'exec "{python}" "$@"',
+    "uv": '[ "$1" = run ] || {{ echo "uv: only uv run here" >&2; exit 2; }}; shift; exec "{python}" "$@"',
+    "pixi": '[ "$1" = run ] || {{ echo "pixi: only pixi run here" >&2; exit 2; }}; shift; exec "$@"',
+}
+
+
+def write_shims(folder: Path) -> Path:
+    """A folder to put first on PATH so that a shell runs the examples' programs with this interpreter."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body in SHIMS.items():
+        path = folder / name
+        path.write_text("#!/bin/sh\n" + body.format(python=sys.executable) + "\n", encoding="utf-8")
+        path.chmod(0o755)
+    return folder
 
 
 def sh(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -101,7 +124,7 @@ def build_world(root: Path) -> World:
         sh(exp, sys.executable, "train.py", name, *overrides)
     labrails(exp, "report", "--profile", "full")
 
-    world = World(root=root, experiment=exp, data=root / "tables")
+    world = World(root=root, experiment=exp, data=root / "tables", shims=write_shims(root / "bin"))
     for run_dir in sorted((exp / "runs").iterdir()):
         if (run_dir / "run.json").is_file():
             world.run_dirs[run_dir.name.split("Z-", 1)[1]] = run_dir.name

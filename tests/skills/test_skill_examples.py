@@ -8,10 +8,9 @@ world of skillworld.py; an example missing from the table fails here, so a new e
 
 from __future__ import annotations
 
-import shlex
+import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 from skillpack import EVALS_DIR, REPO, SKILLS_DIR, Example, examples_in, json_code, load_skills, markdown_code
@@ -77,17 +76,6 @@ def _place(case: Case, world, tmp_path):
     raise AssertionError(f"skilltable: unknown place {case.where!r}")
 
 
-def _process(argv: list[str]) -> list[str]:
-    """The example as a process of this interpreter: `labrails` is `python -m labrails`, and `uv run X.py` or
-    `pixi run python X.py` is `python X.py` (the environment already has what the scripts need)."""
-    if argv[0] == "labrails":
-        return [sys.executable, "-m", "labrails", *argv[1:]]
-    for launcher in (["uv", "run"], ["pixi", "run", "python"], ["python3"], ["python"]):
-        if argv[: len(launcher)] == launcher:
-            return [sys.executable, *argv[len(launcher):]]
-    raise AssertionError(f"skilltable: no way to run {argv}")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("key", list(FOUND), ids=lambda k: k[:90])
 def test_example_runs_as_the_table_says(key, world, tmp_path):
@@ -100,8 +88,10 @@ def test_example_runs_as_the_table_says(key, world, tmp_path):
     decision = decide(payload)
     assert (decision.rule or "") == case.guard, f"the hook {'refused' if decision.rule else 'allowed'} it ({where}): {decision.reason}"
 
-    proc = subprocess.run(_process(shlex.split(line)), cwd=cwd, env=agent_env(), stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=case.timeout)
+    # A real shell, as the agent's Bash tool: globs expand, quotes and `2>&1` mean what they mean there.
+    env = agent_env({"PATH": f"{world.shims}{os.pathsep}{os.environ['PATH']}"})
+    proc = subprocess.run(["bash", "-c", line], cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=case.timeout)
     shown = proc.stdout + proc.stderr
     assert "Traceback" not in shown, f"{where}\n{shown}"
     assert proc.returncode == case.code, f"exited {proc.returncode}, the table says {case.code} ({where}):\n{shown[-3000:]}"
