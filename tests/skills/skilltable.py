@@ -18,7 +18,8 @@ class Case:
     run: str = ""            # the command actually run ({old_full}: see World.names); "" = the example as written
     code: int = 0            # the exit code it must end with
     shows: str = ""          # text its output must contain
-    where: str = "experiment"  # experiment | copy (a fresh copy of it) | tables (no split yet) | split (tables + split.json) | scratch | repo
+    # experiment | copy (a fresh copy of it) | cartography | tables (no split yet) | split (tables + split.json) | scratch | repo
+    where: str = "experiment"
     guard: str = ""          # the hook rule that must refuse it ("" = the hook allows it)
     background: bool = False  # launched as the skills launch full runs (nohup ... &, run_in_background)
     timeout: float = 300
@@ -60,10 +61,10 @@ EXAMPLES: dict[str, Case] = {
     "labrails data show": Case(shows="sha256"),
 
     # ---------------------------------------------------------------- recipes
-    # The digits scaffold embeds nothing; clustering needs a cartography run with `clusters.embed: true`.
-    "labrails clusters RUN": Case(run=f"labrails clusters {RUN}", code=2, shows="saved no embeddings"),
-    "labrails clusters RUN --replace --min-cluster-size 20": Case(run=f"labrails clusters {RUN} --replace --min-cluster-size 20",
-                                                                  code=2, shows="saved no embeddings"),
+    # In the cartography experiment, whose de-risk run embedded every training example (clusters.embed: true).
+    "labrails clusters RUN": Case(run="labrails clusters latest", where="cartography", shows="purity"),
+    "labrails clusters RUN --replace --min-cluster-size 20": Case(run="labrails clusters latest --replace --min-cluster-size 20",
+                                                                  where="cartography", shows="purity"),
 
     # ---------------------------------------------------------------- runs: ignore, stability, review
     "labrails ignore": Case(run="labrails ignore full-old-split --reason 'used the old split'", where="copy", shows="ignored"),

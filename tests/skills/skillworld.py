@@ -3,7 +3,8 @@
 `build_world` does what a researcher following the skills would have done by the time each example is used:
 `labrails new digits-mlp` (the scaffold's PyTorch MLP on scikit-learn's digits, trained for a few epochs), a
 de-risk run that passed its review, full runs named as the skills name them (seeds, a baseline, a larger learning
-rate, a larger batch), a sweep suite, a report, and beside the experiment a folder of tables to split. Every
+rate, a larger batch), a sweep suite, a report; beside it a cartography experiment whose de-risk run embedded its
+examples (for `labrails clusters`) and a folder of tables to split. Every
 run is `python train.py NAME` in a subprocess, exactly as `uv run train.py NAME` runs it (uv itself would fetch
 the script's dependencies, and tests never download).
 """
@@ -49,10 +50,12 @@ configurations:
 
 @dataclass
 class World:
-    """Where the examples run: ``experiment`` (the digits experiment) and ``data`` (tables and a split)."""
+    """Where the examples run: ``experiment`` (the digits experiment), ``cartography`` (one made from the
+    cartography template, whose de-risk run embedded its training examples) and ``data`` (tables and a split)."""
 
     root: Path
     experiment: Path
+    cartography: Path
     data: Path
     shims: Path
     run_dirs: dict[str, str] = field(default_factory=dict)  # descriptive name -> run directory name
@@ -124,7 +127,11 @@ def build_world(root: Path) -> World:
         sh(exp, sys.executable, "train.py", name, *overrides)
     labrails(exp, "report", "--profile", "full")
 
-    world = World(root=root, experiment=exp, data=root / "tables", shims=write_shims(root / "bin"))
+    labrails(root, "new", "noisy-digits", "--template", "cartography")
+    cartography = root / "noisy-digits"
+    sh(cartography, sys.executable, "train.py", "de-risk", "--set", "clusters.embed=true")
+
+    world = World(root=root, experiment=exp, cartography=cartography, data=root / "tables", shims=write_shims(root / "bin"))
     for run_dir in sorted((exp / "runs").iterdir()):
         if (run_dir / "run.json").is_file():
             world.run_dirs[run_dir.name.split("Z-", 1)[1]] = run_dir.name

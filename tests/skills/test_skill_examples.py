@@ -65,6 +65,8 @@ def _place(case: Case, world, tmp_path):
         return world.experiment
     if case.where == "copy":
         return shutil.copytree(world.experiment, tmp_path / world.experiment.name, symlinks=True)
+    if case.where == "cartography":
+        return world.cartography
     if case.where == "split":
         return shutil.copytree(world.data, tmp_path / "tables")
     if case.where == "tables":
