@@ -54,8 +54,9 @@ def test_the_extractor_sees_both_kinds_of_example():
     assert len(FOUND) > 90
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def world(tmp_path_factory):
+    """Made once: about a minute of real runs."""
     return build_world(tmp_path_factory.mktemp("skillworld"))
 
 
