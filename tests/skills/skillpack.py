@@ -159,9 +159,14 @@ def _segments(tokens: list[str]) -> list[list[str]]:
 _REDIRECT = re.compile(r"(?:^|(?<=\s))\d*(?:>>?|<)(?:&\d+|\s*[^\s;&|<>\"']+)")
 
 
+_QUOTED = re.compile(r"(\"[^\"]*\"|'[^']*')")
+
+
 def _strip_redirections(line: str) -> str:
-    """``cmd > out.log 2>&1 &`` -> ``cmd  &``: redirections and their targets are not arguments."""
-    return _REDIRECT.sub(" ", line)
+    """``cmd > out.log 2>&1 &`` -> ``cmd  &``: redirections and their targets are not arguments (a ``>=``
+    inside a quoted argument such as ``--success "acc >= 0.95"`` is text, not a redirection)."""
+    parts = _QUOTED.split(line)
+    return "".join(part if i % 2 else _REDIRECT.sub(" ", part) for i, part in enumerate(parts))
 
 
 def _unwrap(tokens: list[str]) -> list[str]:
@@ -228,3 +233,30 @@ def relative_links(path: Path) -> list[str]:
 
     text = CITATION.sub("", path.read_text(encoding="utf-8"))
     return [t for t in _LINK.findall(text) if "://" not in t and not t.startswith("#")]
+
+
+# A script launched the ways the skills teach: `uv run train.py full`, `python train.py de-risk`, `pixi run python ...`.
+_SCRIPT_LAUNCH = re.compile(r"(?<![\w/.-])((?:uv run|pixi run python|python3?) [\w./-]+\.py(?: [\w.=-]+)*)")
+
+
+def shell_join(argv: list[str]) -> str:
+    """``shlex.join``, but a glob such as ``runs/*-full-seed*/config.yaml`` stays unquoted: the shell expands it."""
+    return " ".join(word if re.fullmatch(r"[\w./*?=@%+:,-]+", word) else shlex.quote(word) for word in argv)
+
+
+@dataclass
+class Example:
+    """One example command of the pack: ``key`` is its normalised text, the same wherever it is written."""
+
+    key: str
+    argv: list[str]
+    source: str
+
+
+def examples_in(chunk: CodeChunk) -> list[Example]:
+    """Every example command in a code chunk: `labrails ...` invocations and script launches."""
+    found = [Example(shell_join(c.argv), c.argv, c.source) for c in commands_in(chunk)]
+    for m in _SCRIPT_LAUNCH.finditer(chunk.text):
+        argv = m.group(1).split()
+        found.append(Example(" ".join(argv), argv, chunk.source))
+    return found

@@ -3,7 +3,7 @@
 Each `labrails ...` line in a code span or code block of a skill (SKILL.md and references/) or an eval is
 run with `--help` through the real Typer app: the subcommand must exist, the whole line must parse, and every
 option it uses must appear in that command's help. The scaffold's train.py options and the Python names
-(`labrails.X`, `run.X`) are checked the same way.
+(`labrails.X`, `run.X`) are checked the same way. test_skill_examples.py then runs every example for real.
 """
 
 from __future__ import annotations

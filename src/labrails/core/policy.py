@@ -101,6 +101,13 @@ def checkpoint_blocker(spec: Spec | None, approved: dict, launch_text: str, prof
     if not pending:
         return None
     gate = next(p for p in spec.phases if p.name == pending[0])
+    from labrails.core import gates
+
+    todo = gates.missing(spec, gate)
+    if todo:
+        return (f"'{launch_text}' belongs to phase '{phase.name}', but phase '{gate.name}' comes first and has not produced "
+                f"{'; '.join(todo)} yet. Do the work of phase '{gate.name}' first; only then does its checkpoint wait for the "
+                f"human (`labrails approve {gate.name}`, in their own terminal).")
     produce = (f" Phase '{gate.name}' must first produce: {gate.description or 'what its description in spec.yaml states'}"
                + (f" (its commands: {', '.join(gate.commands)})." if gate.commands else "."))
     return (f"'{launch_text}' belongs to phase '{phase.name}', but the checkpoint of phase '{pending[0]}' is not approved yet."

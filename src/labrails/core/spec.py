@@ -59,6 +59,10 @@ PHASE = Map(
         fix="e.g. [full]: runs of these profiles belong to this phase, whatever their name"),
     Key("checkpoint", (BOOL, NULL), message="{where} must be true or false",
         fix="true when the human must approve this phase before the next one starts"),
+    Key("outputs", (LIST, NULL), items=Key(None, (TEXT, MAP), test=lambda v: isinstance(v, str) or (len(v) == 1 and set(v) <= {"profile", "run"}),
+                                           message="{where} must be a file glob or {profile: NAME} or {run: NAME-GLOB}",
+                                           fix="e.g. ['split.json', {profile: de-risk}]: what the phase produces before its checkpoint"),
+        message="{where} must be a list", fix="e.g. ['split.json', {profile: de-risk}]: what the phase produces before its checkpoint"),
     message="{where} needs a 'name'", fix="each phase: {name, commands: [...], checkpoint: true|false}",
 )
 # What the experiment tests, fixed before the runs: `claim` is read by labrails.analysis.hypotheses.
@@ -90,12 +94,12 @@ SPEC_SCHEMA = Map(
 
 class Phase:
     # A plain class, not a dataclass: importing dataclasses costs more than the whole guard decision.
-    __slots__ = ("name", "commands", "checkpoint", "description", "profiles")
+    __slots__ = ("name", "commands", "checkpoint", "description", "profiles", "outputs")
 
     def __init__(self, name: str, commands: tuple[str, ...], checkpoint: bool, description: str = "",
-                 profiles: tuple[str, ...] = ()):
+                 profiles: tuple[str, ...] = (), outputs: tuple = ()):
         self.name, self.commands, self.checkpoint, self.description = name, tuple(commands), bool(checkpoint), description
-        self.profiles = tuple(profiles)
+        self.profiles, self.outputs = tuple(profiles), tuple(outputs)  # outputs: read by core/gates.py
 
     def __repr__(self) -> str:
         return f"Phase({self.name!r}, commands={self.commands!r}, checkpoint={self.checkpoint})"
@@ -116,6 +120,13 @@ class Spec:
         from pathlib import Path
 
         return Path(self._path)
+
+    @property
+    def folder(self) -> str:
+        """The experiment folder spec.yaml sits in, as a string (no pathlib on the hook path)."""
+        import os
+
+        return os.path.dirname(os.path.abspath(os.fspath(self._path)))
 
     @property
     def synthetic_allowed_in(self) -> tuple[str, ...]:
@@ -188,7 +199,8 @@ def parse_spec(raw: dict[str, Any], path: Path, sha256: str) -> Spec:
         profiles = item.get("profiles") or []
         phases.append(Phase(name=name, commands=tuple(commands), checkpoint=bool(item.get("checkpoint", False)),
                             description=str(item.get("description") or ""),
-                            profiles=tuple([profiles] if isinstance(profiles, str) else profiles)))
+                            profiles=tuple([profiles] if isinstance(profiles, str) else profiles),
+                            outputs=tuple(item.get("outputs") or ())))
     return Spec(path=path, raw=raw, sha256=sha256, phases=tuple(phases))
 
 

@@ -49,6 +49,8 @@ def session_context(cwd: str) -> str:
         if status.waiting_for_human:
             lines.append(f"- waiting for human approval: {', '.join(status.waiting_for_human)} (do not start later phases; the human runs "
                          "`labrails approve PHASE`)")
+        if status.producing:
+            lines.append(f"- still to produce before a checkpoint: {' | '.join(status.producing)} (then stop for the human's approval)")
         if status.unfilled:
             lines.append(f"- unfilled in the spec/journal: {', '.join(status.unfilled[:6])}")
         todos = open_todos(exp)

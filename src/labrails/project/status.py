@@ -19,6 +19,7 @@ class Status:
     unfilled: list[str] = field(default_factory=list)
     phases: list[dict[str, Any]] = field(default_factory=list)
     waiting_for_human: list[str] = field(default_factory=list)
+    producing: list[str] = field(default_factory=list)  # "PHASE: what it must produce before its checkpoint waits"
     runs: dict[str, int] = field(default_factory=dict)
     open_todos: list[str] = field(default_factory=list)
     ignored: int = 0
@@ -63,8 +64,15 @@ def experiment_status(exp: Experiment) -> Status:
                 if phase.name in approved:
                     entry["approved"] = f"{approved[phase.name]['by']} at {approved[phase.name]['at']}"
                 elif phase.checkpoint:
-                    if not pending_before:
+                    from labrails.core import gates
+
+                    todo = gates.missing(spec, phase, exp.root)
+                    if todo:
+                        entry["must_produce"] = todo
+                    elif not pending_before:
                         status.waiting_for_human.append(phase.name)
+                    if todo and not pending_before:
+                        status.producing.append(f"{phase.name}: {'; '.join(todo)}")
                     pending_before = True
                 status.phases.append(entry)
     else:
@@ -110,9 +118,13 @@ def format_status(s: Status) -> str:
         lines.append("phases:")
         for p in s.phases:
             mark = "approved by " + p["approved"] if p["approved"] else ("needs human approval" if p["checkpoint"] else "no checkpoint")
+            if p.get("must_produce"):
+                mark = "checkpoint, once it has produced: " + "; ".join(p["must_produce"])
             lines.append(f"  {p['name']:<16} {mark}")
     if s.waiting_for_human:
         lines.append("waiting for the human: " + ", ".join(s.waiting_for_human) + "  (they run `labrails approve PHASE` in their own terminal)")
+    if s.producing:
+        lines.append("to produce before a checkpoint: " + " | ".join(s.producing) + "  (then the human reviews and approves it)")
     if s.data_pin:
         lines.append("data: " + s.data_pin)
     lines.append("runs: " + (", ".join(f"{n} {k}" for k, n in sorted(s.runs.items())) or "none") + (f"; {s.ignored} ignored" if s.ignored else ""))
