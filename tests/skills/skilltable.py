@@ -90,6 +90,10 @@ EXAMPLES: dict[str, Case] = {
     "labrails review RUN": Case(run=f"labrails review {RUN}", shows="review"),
     "labrails review latest": Case(shows="review"),
     "labrails runs": Case(shows="full-seed42"),
+    "labrails runs --json": Case(shows='"profile": "full"'),
+    "labrails runs -e ../other-exp": Case(run="labrails runs -e .", shows="full-seed42"),
+    "labrails diff de-risk latest": Case(shows="config"),
+    "labrails logs -f latest": Case(),
     "labrails runs --rebuild": Case(where="copy", shows="full-seed42"),
     "labrails status": Case(shows="experiment digits-mlp"),
 
