@@ -38,7 +38,7 @@ from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment, find_experiment
 from labrails.core.fsutil import disk_errors, fault, os_error, write_atomic, write_json
 from labrails.core.identity import run_identity
-from labrails.tracking.datacheck import compare_with_pin, needs_real_data
+from labrails.tracking.datacheck import PIN_FIX, data_refusal, needs_real_data
 from labrails.tracking.metrics_log import MetricsWriter
 from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
 from labrails.core.policy import Refusal
@@ -85,7 +85,7 @@ class Run:
         # Re-entrant: a SIGTERM handler runs on the main thread, possibly while it is writing run.json.
         self._lock = threading.RLock()
         self._data_recorded = self._data_checked = False
-        self._data_problem: str | None = None
+        self._data_problem: Refusal | None = None
         self._stop = threading.Event()
         self._gone_reported = False
         self._sink_ids: list[int] = []
@@ -198,7 +198,7 @@ class Run:
         }
         if split_file and Path(split_file).is_file():
             record["split_sha256"] = fingerprint(Path(split_file))
-        problem = compare_with_pin(self, record)
+        problem = data_refusal(self, record)
         write_json(self.dir / "data.json", record, make_parents=False)
         self.info["synthetic_data"] = is_synthetic
         self.info["data_fingerprint"] = fp
@@ -223,15 +223,13 @@ class Run:
             self._data_refused(problem)
         return record
 
-    def _data_refused(self, reason: str) -> None:
-        from labrails.core.policy import Refusal, record_refusal
+    def _data_refused(self, refusal: Refusal) -> None:
+        from labrails.core.policy import record_refusal
 
-        refusal = Refusal("data-pin", reason, "load the pinned dataset through run.record_data before training; if the data "
-                          "legitimately changed, the human re-pins it (`labrails data show`, `labrails data pin`)")
         if self._data_problem is None:
             record_refusal(self.experiment.state, refusal, script=self.info.get("script"), profile=self.profile, name=self.name)
-        self._data_problem = reason  # sticky: catching the error does not let the run train or complete
-        raise LabrailsError(f"[data-pin] {reason}", path=self.dir / "data.json", fix=refusal.fix)
+        self._data_problem = refusal  # sticky: catching the error does not let the run train or complete
+        raise LabrailsError(f"[{refusal.rule}] {refusal.reason}", path=self.dir / "data.json", fix=refusal.fix)
 
     def _check_data_once(self) -> None:
         """At the first logged step: a run that must use the real data has recorded it (cheap, once)."""
@@ -240,8 +238,8 @@ class Run:
         if self._data_recorded or not needs_real_data(self):
             self._data_checked = True
             return
-        self._data_refused(f"this {self.profile} run logged a training step before recording its data "
-                           "(call run.record_data with what was loaded, or labrails.load_dataset)")
+        self._data_refused(Refusal("data-pin", f"this {self.profile} run logged a training step before recording its data "
+                                   "(call run.record_data with what was loaded, or labrails.load_dataset)", PIN_FIX))
 
     # ---------------------------------------------------------------- checkpoints
     def checkpoint_path(self, name: str = "last.pt") -> Path:
@@ -251,7 +249,8 @@ class Run:
     def finish(self, metrics: Mapping[str, Any] | None = None) -> None:
         """Record final metrics and mark the run completed."""
         if self._data_problem is not None:  # its data was refused: it never completes
-            self.fail(LabrailsError(f"[data-pin] {self._data_problem}", path=self.dir / "data.json"))
+            problem = self._data_problem
+            self.fail(LabrailsError(f"[{problem.rule}] {problem.reason}", path=self.dir / "data.json", fix=problem.fix))
             return
         with self._lock:
             if self._finished:
