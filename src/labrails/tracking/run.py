@@ -39,6 +39,7 @@ from labrails.core.experiment import Experiment, find_experiment
 from labrails.core.fsutil import disk_errors, fault, os_error, write_atomic, write_json
 from labrails.core.identity import run_identity
 from labrails.tracking.datacheck import PIN_FIX, data_refusal, needs_real_data
+from labrails.tracking.discard import discard, discardable
 from labrails.tracking.metrics_log import MetricsWriter
 from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize
 from labrails.core.policy import Refusal
@@ -277,6 +278,8 @@ class Run:
                 return
             self._finished = True
         error = _error_record(exc)
+        if discardable(self, exc):
+            return discard(self, error)
         problems = self._close("failed", error=error)
         self.log.error(f"run failed: {error['type']}: {error['message']}")
         self._report(problems)
