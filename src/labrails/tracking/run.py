@@ -352,7 +352,7 @@ class Run:
         if not gone:
             steps += [("the outcome file", lambda: record_outcome(self.dir, status, error, finished_at=self.info["finished_at"])),
                       ("the metrics log", self._metrics.close),
-                      ("run.json", self._write_info)]
+                      ("run.json", lambda: self._write_info(final=True))]
         steps.append(("the registry row", lambda: Registry(self.experiment.state).update(
             self.name, **registry_row(self.info), **_signed_verdict(self.info))))
         if not gone:
@@ -372,9 +372,9 @@ class Run:
         for problem in problems:
             self.log.warning(problem)
 
-    def _write_info(self) -> None:
+    def _write_info(self, *, final: bool = False) -> None:
         with self._lock:
-            write_run_json(self.dir, self.info)
+            write_run_json(self.dir, self.info, final=final)
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
@@ -593,7 +593,7 @@ def _abandon_start(registry: Registry, run_path: Path, info: dict[str, Any], exc
             error["message"] = converted.render()
             exc = converted
     info.update(status="failed", finished_at=now_iso(), error=error)
-    for step in (lambda: record_outcome(run_path, "failed", error), lambda: write_run_json(run_path, info),
+    for step in (lambda: record_outcome(run_path, "failed", error), lambda: write_run_json(run_path, info, final=True),
                  lambda: registry.update(info["run"], **registry_row(info))):
         try:
             step()
