@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from labrails.core import datapin
 from labrails.core.fsutil import read_json
 from labrails.core.policy import read_refusals
 from labrails.review import review_run
@@ -24,6 +25,8 @@ def test_a_derisk_run_on_other_data_completes_with_a_warning_and_the_full_run_fa
     assert review["passed"], "de-risk may try other data; the warning says so"
     [warning] = [w for w in review["findings"] if w["check"] == "data-source" and w["severity"] == "warning"]
     assert "'sklearn.datasets.load_digits'" in warning["message"] and "'sklearn.datasets.load_wine'" in warning["message"]
+    shown = datapin.describe(*datapin.proposal(digits_lab.root))  # what the human reads before pinning
+    assert "spec.yaml    declares 'sklearn.datasets.load_digits': NOT the data this run loaded" in shown
 
     proc = run_in(digits_lab, "tiny_run.py", "full", check=False)
     assert proc.returncode != 0

@@ -192,6 +192,9 @@ def describe(run: str, record: dict[str, Any], pin: dict[str, Any] | None = None
              f"  source       {record.get('source')}",
              f"  fingerprint  {record.get('fingerprint')}",
              f"  synthetic    {'YES' if record.get('synthetic') else 'no'}"]
+    declared = record.get("spec_source") or {}
+    if declared.get("matches") is False:  # pinning it would anchor the experiment to data its spec does not name
+        lines.append(f"  spec.yaml    declares {declared.get('declared')!r}: NOT the data this run loaded")
     for i, arr in enumerate(summary.get("arrays") or []):
         if arr.get("shape") is None:
             lines.append(f"  object {i}     {arr.get('type')} (sha256 {str(arr.get('sha256'))[7:23]}...)")
