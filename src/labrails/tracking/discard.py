@@ -23,16 +23,22 @@ def discardable(run: Run, exc: BaseException) -> bool:
     return isinstance(exc, MissingConfigKey) and run._metrics.written == 0
 
 
-def discard(run: Run, error: dict[str, Any]) -> None:
-    """Record the run as failed and discarded in the registry, then remove its directory."""
+def discard(run: Run, error: dict[str, Any]) -> bool:
+    """Record the run as failed and discarded in the registry, then remove its directory. False (and nothing
+    removed) when the registry cannot be written: then the directory stays the record, closed as usual."""
     run._signals.uninstall()
     run._stop.set()
     run._heartbeat.join(timeout=5)  # it must not write run.json into the directory being removed
+    info = {**run.info, "status": "failed", "finished_at": now_iso(), "error": error, "discarded": True,
+            "duration_s": round(time.monotonic() - run._t0, 2)}
+    try:
+        Registry(run.experiment.state).update(run.name, **registry_row(info), discarded=True)
+    except Exception:
+        return False
+    run.info = info
     run._metrics.close()
-    run.info.update(status="failed", finished_at=now_iso(), duration_s=round(time.monotonic() - run._t0, 2),
-                    error=error, discarded=True)
-    Registry(run.experiment.state).update(run.name, **registry_row(run.info), discarded=True)
     run.log.warning(f"run {run.name} discarded: it read a config key config.yaml lacks before logging anything "
                     "(the registry keeps it as failed, discarded)")
     run._remove_sinks()  # train.log is closed before its directory goes
     shutil.rmtree(run.dir, ignore_errors=True)
+    return True

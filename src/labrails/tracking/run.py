@@ -278,8 +278,8 @@ class Run:
                 return
             self._finished = True
         error = _error_record(exc)
-        if discardable(self, exc):
-            return discard(self, error)
+        if discardable(self, exc) and discard(self, error):
+            return
         problems = self._close("failed", error=error)
         self.log.error(f"run failed: {error['type']}: {error['message']}")
         self._report(problems)
