@@ -9,17 +9,19 @@
   journal lines and approvals are written under it. A waiter says whom it waits for and gives up after a
   timeout (``LABRAILS_LOCK_TIMEOUT`` seconds, default 120) with an error naming the holder.
 - ``append_line`` appends one line with O_APPEND and fsync, under the caller's lock.
+- ``os_error`` turns what a full, read-only or forbidden disk raises into a LabrailsError naming the path.
 
 When to fsync (``write_atomic(..., fsync=...)``). A process that is killed loses nothing either way (the page
-cache outlives it); fsync matters only when the machine itself goes down, and it costs a flush each time. So
-a write is fsynced when it is the last word on something nothing else holds: a run's outcome (the outcome
-file at the end, the final run.json, metrics.json), what a run started from and loaded (config.yaml,
-command.txt, env.json, git.json, diff.patch, data.json, the split), appended records (journal, approvals,
-refusals, the data pin) and the registry (SQLite, ``synchronous=FULL``). It is not fsynced when it will be
-rewritten before it matters (run.json while the run is going: the claim, the heartbeat, record_data; the
-outcome file's pre-allocation) or can be rebuilt from the files above (README.txt, summary.json, plots);
-a machine crash then costs at most such a file, and a crashed run reads as crashed from the registry.
-- ``os_error`` turns what a full, read-only or forbidden disk raises into a LabrailsError naming the path.
+cache outlives it); fsync matters only when the machine itself goes down, and each one costs a flush. So a
+write is fsynced when it is the last word on something nothing else holds: a run's outcome (the outcome file
+at the end, the final run.json, metrics.json), what a run started from and loaded (config.yaml, command.txt,
+env.json, git.json, diff.patch, data.json, the split), appended records (journal, approvals, refusals, the
+data pin) and the registry (SQLite, ``synchronous=FULL``). It is not fsynced when it will be rewritten before
+it matters (run.json while the run is going: the claim, the heartbeat, record_data; the outcome file's
+pre-allocation) or can be made again from the files above (README.txt, summary.json, review.json and
+review.md, `labrails analyze`'s tables): a machine crash then costs at most such a file, and a crashed run
+reads as crashed from the registry. ``write_atomic`` flushes once, after its temporary file is linked, so a
+refused O_TMPFILE link (some sandboxes) costs no second flush; after one refusal it writes named files.
 """
 
 from __future__ import annotations
