@@ -29,6 +29,14 @@ with labrails.start_run(sys.argv[1], script=__file__) as run:
         run.log_metrics({"loss": 2.3}, step=1, split="train")
     lr = run.config["optim"]["lrr"]
 '''
+READS_IT_OUTSIDE_WITH = '''
+import sys
+import labrails
+
+run = labrails.start_run(sys.argv[1], script=__file__)
+lr = run.config["optim"]["lrr"]
+run.finish({"lr": lr})
+'''
 FINISHES = '''
 import sys
 import labrails
@@ -80,6 +88,15 @@ def test_a_plain_start_run_script_reading_a_missing_key_leaves_no_run_directory_
     assert proc.returncode != 0 and "'optim.lrr'" in proc.stderr
     assert _nothing_written(experiment)
     assert [r["discarded"] for r in Registry(experiment.state).rows().values()] == [True]
+
+
+def test_without_with_run_a_missing_key_leaves_no_run_directory_and_python_shows_its_traceback(experiment, run_in):
+    (experiment.root / "reads_lrr.py").write_text(READS_IT_OUTSIDE_WITH)
+    proc = run_in(experiment, "reads_lrr.py", "de-risk", check=False)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and "'optim.lrr'" in proc.stderr
+    assert _nothing_written(experiment)
+    [row] = Registry(experiment.state).rows().values()
+    assert row["status"] == "failed" and row["discarded"] is True
 
 
 def test_a_missing_key_read_after_a_logged_step_keeps_the_failed_run(experiment, run_in):

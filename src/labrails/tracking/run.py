@@ -55,7 +55,7 @@ from labrails.core.runinfo import (
     write_run_json,
 )
 from labrails.core.snapshot import code_version, environment, git_state
-from labrails.tracking import cluster
+from labrails.tracking import cluster, uncaught
 
 HEARTBEAT_S = 15.0
 OVERRIDES_ENV = "LABRAILS_OVERRIDES"  # JSON of dotted overrides; set by `labrails sweep`
@@ -539,6 +539,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         # The directory is claimed and registered: record why it stopped instead of leaving it half-written.
         raise _abandon_start(registry, run_path, info, exc) from None
     cluster.watch(run)  # SLURM's SIGUSR2 (time limit, preemption) ends the run as failed: Preempted
+    uncaught.watch(run)  # outside `with run:`, an uncaught exception still records the run as failed
     for note in notes:
         run.log.warning(f"run name changed: {note} -> '{descriptive}'")
     run.resume_from = _resumable_checkpoint(exp, identity, run_path)
