@@ -123,7 +123,8 @@ def same_source(declared: str, recorded: str) -> bool:
         return bool(short) and long[-len(short):] == short  # hub ids (org/name) and absolute paths end alike
     # A sentence on either side: the other side's dataset must be one of its words.
     sentence, name = (a, b) if " " in a else (b, a)
-    words = {_dataset_key(w) for w in re.findall(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*", sentence)} | set(re.findall(r"[a-z0-9_]+", sentence))
+    dotted = re.findall(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*", sentence)
+    words = {_dataset_key(w) for w in dotted} | set(re.findall(r"[a-z0-9_]+", sentence))
     key = _dataset_key(name) if _loader_name(name) else (_path_parts(name) or [name])[-1]
     return key in words
 
