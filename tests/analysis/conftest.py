@@ -34,6 +34,6 @@ def sleeping_run():
 def swept(tmp_path_factory):
     """One experiment with the three-configuration sweep, shared read-only by a module's tests."""
     exp = labrails.new_experiment(tmp_path_factory.mktemp("sweep") / "wine-mlp", hypothesis="a wider MLP is more accurate",
-                                  success=["test_accuracy >= 0.9"])
+                                  success=["test_accuracy >= 0.9"], data_source="sklearn.datasets.load_wine")
     run_sweep(exp)
     return exp

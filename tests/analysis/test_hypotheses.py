@@ -29,7 +29,8 @@ def test_the_t_quantile_matches_tables():
 
 @pytest.fixture
 def exp(tmp_path):
-    return labrails.new_experiment(tmp_path / "wine", hypothesis="h", success=["test_accuracy >= 0.95"])
+    return labrails.new_experiment(tmp_path / "wine", hypothesis="h", success=["test_accuracy >= 0.95"],
+                                   data_source="sklearn.datasets.load_wine")
 
 
 def _spec_hypotheses(exp, *items):

@@ -20,7 +20,7 @@ import labrails
 from labrails.review import review_run
 from testing.human import approve_at_terminal
 from testing.reviews import assert_review_passed
-from testing.runs import record_run
+from testing.runs import DIGITS_DATA, DIGITS_METRICS, record_run
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,7 +37,7 @@ def new_digits_experiment(root: Path, **kw) -> Path:
 
 def derisk_passed(exp: Path) -> Path:
     """A completed de-risk run of train.py whose review passed (the run that vouches for full runs)."""
-    run_dir = record_run(exp, "de-risk")
+    run_dir = record_run(exp, "de-risk", data=DIGITS_DATA, metrics=DIGITS_METRICS)
     assert_review_passed(run_dir)
     return run_dir
 
@@ -53,7 +53,7 @@ def build_derisk_passed(root: Path) -> None:
 def build_full_completed(root: Path) -> None:
     exp = new_digits_experiment(root)
     derisk_passed(exp)
-    review_run(record_run(exp, "full"))
+    review_run(record_run(exp, "full", data=DIGITS_DATA, metrics=DIGITS_METRICS))
 
 
 def build_derisk_failed(root: Path) -> None:

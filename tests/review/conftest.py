@@ -24,6 +24,12 @@ def modest_lab(tmp_path):
     return new_lab(tmp_path / "modest", expected_range=(0.5, 0.9))
 
 
+@pytest.fixture
+def diabetes_lab(tmp_path):
+    """A fresh experiment on scikit-learn's diabetes data (a regression)."""
+    return new_lab(tmp_path / "diabetes", data_source="sklearn.datasets.load_diabetes")
+
+
 @pytest.fixture(scope="session")
 def wine_answers() -> WineAnswers:
     return train_wine_answers()

@@ -25,9 +25,9 @@ def load_predict_scaffold():
     return module
 
 
-def new_lab(path, expected_range=(0.9, 0.99)):
+def new_lab(path, expected_range=(0.9, 0.99), data_source="sklearn.datasets.load_wine"):
     return labrails.new_experiment(path, hypothesis="the review reads what the run saved", success=["it does"],
-                                   expected_range=expected_range, data_source="sklearn.datasets.load_wine", min_test_size=50)
+                                   expected_range=expected_range, data_source=data_source, min_test_size=50)
 
 
 def reviewed_run(exp, *, source, data, rows, metrics, task="classification", split_file=None, at_root=None, **predictions):

@@ -124,30 +124,30 @@ def test_a_sound_classifier_gets_notes_only(lab):
     assert result["passed"] and not [f for f in result["findings"] if f["severity"] != "note"]
 
 
-def test_an_over_regularised_regressor_collapses_to_the_mean(lab, diabetes):
+def test_an_over_regularised_regressor_collapses_to_the_mean(diabetes_lab, diabetes):
     from sklearn.linear_model import Ridge
 
-    finding = only(diabetes_run(lab, diabetes, Ridge(alpha=100)), "distribution")
+    finding = only(diabetes_run(diabetes_lab, diabetes, Ridge(alpha=100)), "distribution")
     assert finding["severity"] == "warning" and "regresses to the mean" in finding["message"]
 
 
-def test_a_linear_regressor_stays_in_range(lab, diabetes):
+def test_a_linear_regressor_stays_in_range(diabetes_lab, diabetes):
     from sklearn.linear_model import LinearRegression
 
-    result = diabetes_run(lab, diabetes, LinearRegression())
+    result = diabetes_run(diabetes_lab, diabetes, LinearRegression())
     assert only(result, "outliers") == {"check": "outliers", "severity": "note", "where": "eval/diagnostics/outliers.csv",
                                         "message": "all 133 parsed predictions are inside the valid range [25, 346]"}
     assert only(result, "distribution")["severity"] == "note"
 
 
-def test_without_a_valid_range_outliers_are_not_counted(lab, diabetes):
+def test_without_a_valid_range_outliers_are_not_counted(diabetes_lab, diabetes):
     from sklearn.linear_model import LinearRegression
 
-    finding = only(diabetes_run(lab, diabetes, LinearRegression(), valid_range=False), "outliers")
+    finding = only(diabetes_run(diabetes_lab, diabetes, LinearRegression(), valid_range=False), "outliers")
     assert finding["severity"] == "note" and "no valid range was given" in finding["message"]
 
 
-def test_extrapolating_to_unseen_patients_puts_outliers_in_one_group(lab, diabetes):
+def test_extrapolating_to_unseen_patients_puts_outliers_in_one_group(diabetes_lab, diabetes):
     from sklearn.linear_model import LinearRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures
@@ -155,16 +155,16 @@ def test_extrapolating_to_unseen_patients_puts_outliers_in_one_group(lab, diabet
     # A quadratic model fitted on the lower-BMI half of the training patients, asked about everyone.
     train = diabetes["train"]
     lower_bmi = train[diabetes["X"]["bmi"].to_numpy()[train] < np.median(diabetes["X"]["bmi"])]
-    finding = only(diabetes_run(lab, diabetes, make_pipeline(PolynomialFeatures(2), LinearRegression()), lower_bmi), "outliers")
+    finding = only(diabetes_run(diabetes_lab, diabetes, make_pipeline(PolynomialFeatures(2), LinearRegression()), lower_bmi), "outliers")
     assert finding["severity"] == "blocker" and "systematic" in finding["message"] and "'bmi high'" in finding["message"]
 
 
-def test_an_overfitted_cubic_model_scatters_outliers_over_every_group(lab, diabetes):
+def test_an_overfitted_cubic_model_scatters_outliers_over_every_group(diabetes_lab, diabetes):
     from sklearn.linear_model import LinearRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures
 
-    finding = only(diabetes_run(lab, diabetes, make_pipeline(PolynomialFeatures(3), LinearRegression())), "outliers")
+    finding = only(diabetes_run(diabetes_lab, diabetes, make_pipeline(PolynomialFeatures(3), LinearRegression())), "outliers")
     assert finding["severity"] == "blocker" and "spread over 3 group(s)" in finding["message"]
 
 
@@ -262,3 +262,20 @@ def test_every_check_in_the_checklist_order_has_a_function_and_no_other_name_is_
     assert [name for name, _ in registered()] == list(ORDER)
     with pytest.raises(ValueError, match="not in labrails.review.registry.ORDER"):
         check("not-a-listed-check")
+
+
+# --------------------------------------------------------------------------- the data spec.yaml declares
+def test_a_full_run_on_data_other_than_spec_yaml_declares_is_blocked(lab):
+    from labrails.review import review_run
+    from testing.runs import derisked_on, record_run
+
+    data = {"source": "load_wine", "fingerprint_of": ({"rows": 178},), "rows": {"train": 120, "test": 58}}
+    derisked_on(lab, data)
+    full = record_run(lab, "full", data=data)
+    assert not findings(review_run(full), "data-source"), "load_wine is spec.yaml's sklearn.datasets.load_wine, spelled shorter"
+    text = lab.spec_path.read_text()  # the human says what the experiment is about
+    lab.spec_path.write_text(text.replace('source: "sklearn.datasets.load_wine"', 'source: "sklearn.datasets.load_digits"'))
+    finding = only(review_run(full), "data-source")
+    assert finding["severity"] == "blocker" and finding["where"] == "data.json"
+    assert finding["message"].startswith("spec.yaml declares data.source 'sklearn.datasets.load_digits', "
+                                         "but this run recorded 'load_wine'")

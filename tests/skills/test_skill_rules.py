@@ -116,7 +116,7 @@ COMMANDS = list(_analysis_commands())
 def sweep(tmp_path_factory):
     """Configurations named as a sweep names them (full-baseline, full-wide), with every metric the skills cite."""
     exp = labrails.new_experiment(tmp_path_factory.mktemp("skills") / "lab", hypothesis="a wider MLP is more accurate",
-                                  success=["test_accuracy >= 0.9"])
+                                  success=["test_accuracy >= 0.9"], data_source="sklearn.datasets.load_wine")
     for config, overrides, accs in (("baseline", {}, (0.90, 0.92)), ("wide", {"model.hidden": 256}, (0.93, 0.95))):
         for seed, acc in zip((1, 2), accs):
             launch(exp, f"full-{config}-seed{seed}", {"test_accuracy": acc, "test_macro_f1": acc - 0.01, "test_loss": 1 - acc},

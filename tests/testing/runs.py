@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 # What tests/fixtures/tiny_run.py records: the wine data, 120 training and 58 test rows.
 WINE_DATA = {"source": "sklearn.datasets.load_wine", "fingerprint_of": ({"rows": 178},), "rows": {"train": 120, "test": 58}}
 TINY_METRICS = {"test_accuracy": 0.93, "n_test": 58}
+# What the digits scaffold's train.py records, for experiments whose spec.yaml declares the digits.
+DIGITS_DATA = {"source": "sklearn.datasets.load_digits", "fingerprint_of": ({"rows": 1797},), "rows": {"train": 1257, "test": 540}}
+DIGITS_METRICS = {"test_accuracy": 0.96, "n_test": 540}
 
 
 def record_run(exp: Experiment | Path, name: str, *, script: str = "train.py", metrics: Mapping[str, Any] = TINY_METRICS,

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from labrails.core.fsutil import read_json
+from labrails.core.registry import Registry
 from labrails.core.summary import read_summary
 
 READS_A_MISSING_KEY = '''
@@ -18,6 +19,23 @@ run = labrails.start_run_or_exit(sys.argv[1], script=__file__)
 with run:
     lr = run.config["optim"]["lrr"]
     run.finish({"lr": lr})
+'''
+READS_IT_WITH_PLAIN_START_RUN = '''
+import sys
+import labrails
+
+with labrails.start_run(sys.argv[1], script=__file__) as run:
+    if "--log-first" in sys.argv:
+        run.log_metrics({"loss": 2.3}, step=1, split="train")
+    lr = run.config["optim"]["lrr"]
+'''
+READS_IT_OUTSIDE_WITH = '''
+import sys
+import labrails
+
+run = labrails.start_run(sys.argv[1], script=__file__)
+lr = run.config["optim"]["lrr"]
+run.finish({"lr": lr})
 '''
 FINISHES = '''
 import sys
@@ -54,14 +72,40 @@ def test_a_bad_value_exits_2_naming_the_key_and_leaves_no_run_directory(experime
     assert _nothing_written(experiment)
 
 
-def test_a_key_the_script_reads_but_config_yaml_lacks_is_a_labrails_error(experiment, run_in):
+def test_a_key_the_script_reads_but_config_yaml_lacks_exits_2_and_leaves_no_run_directory(experiment, run_in):
     (experiment.root / "reads_lrr.py").write_text(READS_A_MISSING_KEY)
     proc = run_in(experiment, "reads_lrr.py", "de-risk", check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "config.yaml" in proc.stderr and "'optim.lrr'" in proc.stderr and "keys under 'optim': lr," in proc.stderr
-    (run,) = experiment.run_dirs()  # the directory existed before the script read the key: failed, with the reason
+    assert _nothing_written(experiment), "a typo in a config key is a bad config, not a failed run"
+    [row] = Registry(experiment.state).rows().values()  # the attempt itself is kept
+    assert row["status"] == "failed" and row["discarded"] is True and row["error"][0] == "MissingConfigKey"
+
+
+def test_a_plain_start_run_script_reading_a_missing_key_leaves_no_run_directory_either(experiment, run_in):
+    (experiment.root / "reads_lrr.py").write_text(READS_IT_WITH_PLAIN_START_RUN)
+    proc = run_in(experiment, "reads_lrr.py", "de-risk", check=False)
+    assert proc.returncode != 0 and "'optim.lrr'" in proc.stderr
+    assert _nothing_written(experiment)
+    assert [r["discarded"] for r in Registry(experiment.state).rows().values()] == [True]
+
+
+def test_without_with_run_a_missing_key_leaves_no_run_directory_and_python_shows_its_traceback(experiment, run_in):
+    (experiment.root / "reads_lrr.py").write_text(READS_IT_OUTSIDE_WITH)
+    proc = run_in(experiment, "reads_lrr.py", "de-risk", check=False)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and "'optim.lrr'" in proc.stderr
+    assert _nothing_written(experiment)
+    [row] = Registry(experiment.state).rows().values()
+    assert row["status"] == "failed" and row["discarded"] is True
+
+
+def test_a_missing_key_read_after_a_logged_step_keeps_the_failed_run(experiment, run_in):
+    (experiment.root / "reads_lrr.py").write_text(READS_IT_WITH_PLAIN_START_RUN)
+    run_in(experiment, "reads_lrr.py", "de-risk", "--log-first", check=False)
+    (run,) = experiment.run_dirs()  # it trained: its logs are worth keeping
     info = read_json(run / "run.json")
     assert info["status"] == "failed" and info["error"]["type"] == "MissingConfigKey" and "optim.lrr" in info["error"]["message"]
+    assert "discarded" not in Registry(experiment.state).rows()[run.name]
 
 
 def test_the_budget_counts_from_start_run_and_start_up_is_reported_apart(experiment, run_in):

@@ -80,6 +80,16 @@ def test_a_failure_is_recorded_with_its_traceback_and_does_not_block_a_retry(exp
     assert [r.status for r in list_runs(experiment)] == ["failed", "completed"]
 
 
+def test_an_exception_outside_with_run_is_recorded_as_the_failure(experiment, run_in):
+    (experiment.root / "no_with.py").write_text(
+        "import sys\nimport labrails\n\nrun = labrails.start_run(sys.argv[1], script=__file__)\n"
+        "run.log_metrics({'loss': 2.3}, step=1, split='train')\nraise RuntimeError('loss exploded')\n")
+    proc = run_in(experiment, "no_with.py", "de-risk", check=False)
+    assert proc.returncode == 1 and "RuntimeError: loss exploded" in proc.stderr  # Python's own report still comes
+    info = read_json(only_run(experiment) / "run.json")
+    assert info["status"] == "failed" and info["error"]["message"] == "loss exploded", "not 'running' until found dead"
+
+
 def test_kill_9_mid_run_is_detected_as_crashed(experiment):
     env = {**os.environ, "LABRAILS_QUIET": "1", "TINY_SLEEP": "30"}
     proc = subprocess.Popen([sys.executable, "tiny_run.py", "de-risk"], cwd=experiment.root, env=env, stdout=subprocess.PIPE, text=True)

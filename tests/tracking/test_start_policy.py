@@ -13,6 +13,7 @@ import labrails
 from labrails.core.fsutil import read_json
 from labrails.core.policy import RunRefused, read_refusals
 from labrails.review import review_run
+from testing.experiments import tiny_experiment
 from testing.human import pin_at_terminal
 from testing.runs import derisked_on, record_run
 
@@ -54,6 +55,12 @@ def test_a_launch_whose_name_needs_tidying_is_refused_before_the_policy_even_loo
 
 
 # --------------------------------------------------------------------------- the data
+@pytest.fixture
+def digits_lab(tmp_path):
+    """An experiment whose spec.yaml declares the digits data (the tests below load it)."""
+    return tiny_experiment(tmp_path / "digits", data_source="sklearn.datasets.load_digits")
+
+
 def digits():
     from sklearn.datasets import load_digits
 
@@ -62,6 +69,7 @@ def digits():
 
 
 def wine():
+    """The wine data under the digits' name: only its fingerprint tells."""
     from sklearn.datasets import load_wine
 
     d = load_wine()
@@ -75,34 +83,34 @@ def train_full_on(exp, data) -> None:
         run.log_metrics({"loss": 2.3}, step=1, split="train")
 
 
-def test_a_derisk_run_proposes_what_it_loaded_and_the_human_pins_it(experiment):
-    derisked_on(experiment, digits(), metrics={"test_accuracy": 0.93, "n_test": 540})
-    data = read_json(experiment.run_dirs()[-1] / "data.json")
+def test_a_derisk_run_proposes_what_it_loaded_and_the_human_pins_it(digits_lab):
+    derisked_on(digits_lab, digits(), metrics={"test_accuracy": 0.93, "n_test": 540})
+    data = read_json(digits_lab.run_dirs()[-1] / "data.json")
     summary = data["summary"]
     assert summary["arrays"][0]["shape"] == [1797, 64] and summary["class_counts"]["0"] == 178
     assert len(summary["samples"]) == 3 and summary["samples"][-1]["row"] == 1796
-    shown = pin_at_terminal(experiment.root)
+    shown = pin_at_terminal(digits_lab.root)
     assert "shape [1797, 64]" in shown and data["fingerprint"] in shown
-    assert labrails.core.datapin.current_pin(experiment.state)["fingerprint"] == data["fingerprint"]
+    assert labrails.core.datapin.current_pin(digits_lab.state)["fingerprint"] == data["fingerprint"]
 
 
-def test_a_swapped_dataset_in_a_full_run_fails_before_training_and_the_review_blocks_it(experiment):
-    derisked_on(experiment, digits(), metrics={"test_accuracy": 0.93, "n_test": 540})
-    pin_at_terminal(experiment.root)
+def test_a_swapped_dataset_in_a_full_run_fails_before_training_and_the_review_blocks_it(digits_lab):
+    derisked_on(digits_lab, digits(), metrics={"test_accuracy": 0.93, "n_test": 540})
+    pin_at_terminal(digits_lab.root)
     with pytest.raises(labrails.LabrailsError, match=r"\[data-pin\].*pinned data"):
-        train_full_on(experiment, wine())
-    full = experiment.run_dirs()[-1]
+        train_full_on(digits_lab, wine())
+    full = digits_lab.run_dirs()[-1]
     assert read_json(full / "run.json")["status"] == "failed"
     assert "loss" not in (full / "logs" / "metrics.jsonl").read_text(), "no training step was logged"
     review = review_run(full)
     assert not review["passed"] and any("not the pinned data" in b["message"] for b in review["blockers"])
-    assert read_refusals(experiment.state)[-1]["rule"] == "data-pin"
+    assert read_refusals(digits_lab.state)[-1]["rule"] == "data-pin"
 
 
-def test_without_a_pin_the_vouching_derisk_runs_data_is_the_anchor(experiment):
-    derisked_on(experiment, digits(), metrics={"test_accuracy": 0.93, "n_test": 540})
+def test_without_a_pin_the_vouching_derisk_runs_data_is_the_anchor(digits_lab):
+    derisked_on(digits_lab, digits(), metrics={"test_accuracy": 0.93, "n_test": 540})
     with pytest.raises(labrails.LabrailsError, match=r"\[data-pin\].*de-risk run"):
-        train_full_on(experiment, wine())
+        train_full_on(digits_lab, wine())
 
 
 def test_a_refused_dataset_stays_refused_when_the_script_catches_the_error(experiment):
@@ -110,7 +118,7 @@ def test_a_refused_dataset_stays_refused_when_the_script_catches_the_error(exper
     with labrails.start_run("full", experiment=experiment.root, script=experiment.root / "train.py") as run:
         with pytest.raises(labrails.LabrailsError):
             run.record_data(**wine())
-        with pytest.raises(labrails.LabrailsError, match=r"\[data-pin\]"):
+        with pytest.raises(labrails.LabrailsError, match=r"\[data-source\]"):
             run.log_metrics({"loss": 2.3}, step=1, split="train")
     assert read_json(run.dir / "run.json")["status"] == "failed"
 
@@ -124,20 +132,20 @@ def test_a_full_run_that_trains_before_recording_its_data_fails_at_its_first_ste
     assert not review_run(run.dir)["passed"]
 
 
-def test_a_generated_csv_written_over_the_pinned_file_stops_the_full_run_at_start(experiment):
+def test_a_generated_csv_written_over_the_pinned_file_stops_the_full_run_at_start(digits_lab):
     from sklearn.datasets import load_digits
 
-    path = experiment.root / "data" / "digits.csv"
+    path = digits_lab.root / "data" / "digits.csv"
     path.parent.mkdir()
     d = load_digits()
     np.savetxt(path, np.column_stack([d.data, d.target]), delimiter=",", fmt="%g")
     real = {"source": "data/digits.csv", "files": [path], "rows": {"train": 1257, "test": 540}}
-    derisked_on(experiment, real, metrics={"test_accuracy": 0.93, "n_test": 540})
-    pin_at_terminal(experiment.root)
+    derisked_on(digits_lab, real, metrics={"test_accuracy": 0.93, "n_test": 540})
+    pin_at_terminal(digits_lab.root)
     rng = np.random.default_rng(0)  # what an agent writes "because the real file would not load"
     np.savetxt(path, np.column_stack([rng.random((1797, 64)), rng.integers(0, 10, 1797)]), delimiter=",", fmt="%g")
-    before = experiment.run_dirs()
+    before = digits_lab.run_dirs()
     with pytest.raises(RunRefused) as refused:
-        record_run(experiment, "full", data=real)
+        record_run(digits_lab, "full", data=real)
     assert refused.value.rule == "data-pin" and "data/digits.csv: content differs" in refused.value.render()
-    assert experiment.run_dirs() == before
+    assert digits_lab.run_dirs() == before

@@ -7,12 +7,17 @@ run's record readably; ``labrails data pin`` (human-only, like ``labrails approv
 differs from the pin, or that records none before its first logged step, does not train, and the review
 blocks it. Files the pin lists that changed afterwards (content or mtime) are named in data.json and the
 review. spec.yaml's ``data.fingerprint`` may show the pinned value; the signed record is the anchor.
+
+Before the pin, the one thing that ties a run's data to the experiment is spec.yaml's ``data.source``:
+:func:`source_problem` compares it with the source a run recorded, so a loader edited to another dataset
+is caught at once (a full run does not train on it; the review blocks it, and warns for de-risk).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +83,66 @@ def changed_files(pin: dict[str, Any], root: Path | str, globs: list[str] | tupl
     return changed, touched
 
 
+_DOTTED = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+_LOADER_PREFIX = re.compile(r"^(load|fetch|get|read|make)_")
+_FILE_SUFFIXES = {"csv", "tsv", "txt", "json", "jsonl", "parquet", "arrow", "feather", "npy", "npz", "pt", "pkl",
+                  "pickle", "h5", "hdf5", "xlsx", "zip", "gz", "bz2", "xz", "tar", "zst"}
+
+
+def _loader_name(text: str) -> bool:
+    """A dotted Python name (``sklearn.datasets.load_wine``), not a file name (``wine.csv``)."""
+    return bool(_DOTTED.match(text)) and text.rsplit(".", 1)[-1] not in _FILE_SUFFIXES
+
+
+def _dataset_key(source: str) -> str:
+    """The dataset a Python loader name means: ``sklearn.datasets.load_wine``, ``load_wine()`` and ``wine`` are
+    all ``wine`` (the module path and the verb are spelling, not the data)."""
+    last = source.rsplit(".", 1)[-1]
+    return _LOADER_PREFIX.sub("", last)
+
+
+def _path_parts(source: str) -> list[str]:
+    return [p for p in re.split(r"[\\/]+", source) if p not in ("", ".")]
+
+
+def same_source(declared: str, recorded: str) -> bool:
+    """Whether spec.yaml's ``data.source`` and the source a run recorded name the same data, allowing for
+    harmless spelling differences: case, quotes, a trailing ``()``, the module path of a loader, a file path
+    given relative or absolute, a dataset named in a sentence (``the UCI wine data``)."""
+    def clean(text: str) -> str:
+        return text.strip().strip("'\"` ").lower().removesuffix("()").strip()
+
+    a, b = clean(str(declared)), clean(str(recorded))
+    if a == b:
+        return True
+    if _loader_name(a) and _loader_name(b):
+        return _dataset_key(a) == _dataset_key(b)
+    if " " not in a and " " not in b and ("/" in a + b or "\\" in a + b):
+        pa, pb = _path_parts(a), _path_parts(b)
+        short, long = sorted((pa, pb), key=len)
+        return bool(short) and long[-len(short):] == short  # hub ids (org/name) and absolute paths end alike
+    # A sentence on either side: the other side's dataset must be one of its words.
+    sentence, name = (a, b) if " " in a else (b, a)
+    dotted = re.findall(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*", sentence)
+    words = {_dataset_key(w) for w in dotted} | set(re.findall(r"[a-z0-9_]+", sentence))
+    key = _dataset_key(name) if _loader_name(name) else (_path_parts(name) or [name])[-1]
+    return key in words
+
+
+def source_problem(spec_source: Any, recorded_source: Any) -> str | None:
+    """Why the data a run recorded is not the data spec.yaml declares (None when it is, or when the spec does not
+    say yet: no ``data.source``, or a TODO)."""
+    if not spec_source or not recorded_source or str(spec_source).strip().upper().startswith("TODO"):
+        return None
+    if same_source(str(spec_source), str(recorded_source)):
+        return None
+    return f"spec.yaml declares data.source {spec_source!r}, but this run recorded {recorded_source!r}"
+
+
+SOURCE_FIX = ("load the dataset spec.yaml declares (data.source) and record it with run.record_data; if the experiment "
+              "really moved to other data, the human changes data.source in spec.yaml first")
+
+
 def mismatch(record: dict[str, Any] | None, pin: dict[str, Any]) -> str | None:
     """Why the data a run recorded is not the pinned data (None when it is)."""
     if record is None:
@@ -128,6 +193,9 @@ def describe(run: str, record: dict[str, Any], pin: dict[str, Any] | None = None
              f"  source       {record.get('source')}",
              f"  fingerprint  {record.get('fingerprint')}",
              f"  synthetic    {'YES' if record.get('synthetic') else 'no'}"]
+    declared = record.get("spec_source") or {}
+    if declared.get("matches") is False:  # pinning it would anchor the experiment to data its spec does not name
+        lines.append(f"  spec.yaml    declares {declared.get('declared')!r}: NOT the data this run loaded")
     for i, arr in enumerate(summary.get("arrays") or []):
         if arr.get("shape") is None:
             lines.append(f"  object {i}     {arr.get('type')} (sha256 {str(arr.get('sha256'))[7:23]}...)")

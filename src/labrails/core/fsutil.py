@@ -10,6 +10,18 @@
   timeout (``LABRAILS_LOCK_TIMEOUT`` seconds, default 120) with an error naming the holder.
 - ``append_line`` appends one line with O_APPEND and fsync, under the caller's lock.
 - ``os_error`` turns what a full, read-only or forbidden disk raises into a LabrailsError naming the path.
+
+When to fsync (``write_atomic(..., fsync=...)``). A process that is killed loses nothing either way (the page
+cache outlives it); fsync matters only when the machine itself goes down, and each one costs a flush. So a
+write is fsynced when it is the last word on something nothing else holds: a run's outcome (the outcome file
+at the end, the final run.json, metrics.json), what a run started from and loaded (config.yaml, command.txt,
+env.json, git.json, diff.patch, data.json, the split), appended records (journal, approvals, refusals, the
+data pin) and the registry (SQLite, ``synchronous=FULL``). It is not fsynced when it will be rewritten before
+it matters (run.json while the run is going: the claim, the heartbeat, record_data; the outcome file's
+pre-allocation) or can be made again from the files above (README.txt, summary.json, review.json and
+review.md, `labrails analyze`'s tables): a machine crash then costs at most such a file, and a crashed run
+reads as crashed from the registry. ``write_atomic`` flushes once, after its temporary file is linked, so a
+refused O_TMPFILE link (some sandboxes) costs no second flush; after one refusal it writes named files.
 """
 
 from __future__ import annotations
@@ -35,6 +47,7 @@ LOCK_TIMEOUT_ENV = "LABRAILS_LOCK_TIMEOUT"
 FAULT_ENV = "LABRAILS_FAULT"  # names a point at which a test has this process kill itself: see fault()
 DEFAULT_LOCK_TIMEOUT_S = 120.0
 _TMP_SUFFIX = ".tmp"
+_TMPFILE_LINK_REFUSED: list[int] = []  # errno of a refused O_TMPFILE link in this process (a sandbox, no /proc)
 
 # What each disk-level failure means to the person who has to fix it.
 _DISK_FIXES = {
@@ -108,7 +121,7 @@ def write_atomic(path: Path, text: str, *, make_parents: bool = True, fsync: boo
         path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
     tmpfile = getattr(os, "O_TMPFILE", 0)
-    if tmpfile:
+    if tmpfile and not _TMPFILE_LINK_REFUSED:
         try:
             fd = os.open(path.parent, os.O_WRONLY | tmpfile, 0o644)
         except OSError as exc:
@@ -118,13 +131,19 @@ def write_atomic(path: Path, text: str, *, make_parents: bool = True, fsync: boo
         if fd >= 0:
             tmp = _temp_name(path)
             try:
-                _write_fd(fd, data, fsync)
+                _write_fd(fd, data, False)
                 fault(f"write:{path.name}")
                 os.link(f"/proc/self/fd/{fd}", tmp)  # named only from here to the rename below
+                if fsync:  # after the link, so a link that is refused costs no flush of content written again
+                    os.fsync(fd)
             except OSError as exc:
                 os.close(fd)
                 if exc.errno in (errno.ENOENT, errno.EXDEV, errno.EPERM) and not os.path.exists(tmp):
+                    if os.path.isdir(path.parent):  # refused, not a folder gone: it will be refused again
+                        _TMPFILE_LINK_REFUSED.append(exc.errno)
                     return _write_named(path, data, fsync)  # no /proc, or linking refused: the portable way
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
                 raise
             os.close(fd)
             _replace(tmp, path)

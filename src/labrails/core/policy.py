@@ -15,6 +15,8 @@ and the sweep planner asks :func:`check_experiment`. The rules, each a refusal w
   registry's *signed* verdicts say (:mod:`labrails.core.verdicts`); an unsigned verdict counts as absent.
 - ``synthetic-config``: a profile that must use real data whose resolved config asks for generated data.
 - ``data-pin``: a pinned data file changed since the human pinned it.
+- ``data-source`` and ``data-pin`` again, at ``run.record_data`` (:mod:`labrails.tracking.datacheck`): a run that
+  must use real data recorded a source other than spec.yaml's ``data.source``, or data other than the pinned data.
 
 A refusal is appended to .labrails/refusals.jsonl (one line each), which ``labrails status`` counts.
 Rules about the launch text itself (flags, the foreground, an identical run) stay guard rules.

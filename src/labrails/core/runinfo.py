@@ -83,9 +83,10 @@ def read_run_json(run_dir: Path) -> dict[str, Any]:
     return data
 
 
-def write_run_json(run_dir: Path, info: dict[str, Any]) -> None:
-    """Replace run.json; a run directory that no longer exists is not recreated (FileNotFoundError)."""
-    write_json(Path(run_dir) / "run.json", info, make_parents=False)
+def write_run_json(run_dir: Path, info: dict[str, Any], *, final: bool = False) -> None:
+    """Replace run.json; a run directory that no longer exists is not recreated (FileNotFoundError).
+    ``final``: the run's outcome, made durable; the writes while it runs are rewritten later, so are not."""
+    write_json(Path(run_dir) / "run.json", info, make_parents=False, fsync=final)
 
 
 def new_run_record(*, descriptive_name: str, experiment: str, profile: str, identity: str, config_hash: str,
@@ -150,9 +151,8 @@ def preallocate_outcome(run_dir: Path) -> None:
     """Reserve the run's last word now, while there is space: later writes overwrite these same blocks."""
     path = os.path.join(str(run_dir), OUTCOME)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
+    try:  # not fsynced: the blocks are reserved by the write; the content is rewritten at the end
         os.write(fd, _padded({"status": "running"}))
-        os.fsync(fd)
     finally:
         os.close(fd)
 

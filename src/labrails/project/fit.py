@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from labrails.core.datapin import source_problem
+
 if TYPE_CHECKING:
     from labrails.core.experiment import Experiment
     from labrails.core.spec import Spec
@@ -28,7 +30,7 @@ def misfits(exp: Experiment, spec: Spec) -> list[str]:
     out = []
     declared = (spec.raw.get("data") or {}).get("source")
     used = data.get("source")
-    if declared and used and not str(declared).upper().startswith("TODO") and str(declared) != str(used):
+    if source_problem(declared, used):
         out.append(f"spec.yaml: data.source is {declared}, but run {run} recorded {used} in data.json: "
                    "state the data the runs use")
     rows = {k: v for k, v in (data.get("rows") or {}).items() if isinstance(v, int)}

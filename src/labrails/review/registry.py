@@ -20,7 +20,7 @@ ORDER = (
     # first: did it produce output
     "status", "tampering", "outputs", "counts",
     # then: is anything broken
-    "budget", "data", "filtering", "finite", "preflight", "initial-loss", "learning", "convergence", "predictions", "parse-failures", "distribution",
+    "budget", "data", "data-source", "filtering", "finite", "preflight", "initial-loss", "learning", "convergence", "predictions", "parse-failures", "distribution",
     "group-spread", "outliers",
     "llm-truncation", "llm-parse", "llm-constant", "llm-labels", "llm-prompt-length",
     # finally: can the number be believed

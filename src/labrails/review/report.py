@@ -42,5 +42,7 @@ def review_summary(result: dict[str, Any]) -> str:
 
 
 def write_report(run_dir: Path, result: dict[str, Any]) -> None:
-    write_json(run_dir / "review.json", result)
-    write_atomic(run_dir / "review.md", render_markdown(result))
+    # Not flushed: the review is made again from the run's files (`labrails review`); the signed verdict is
+    # kept in the registry, which is.
+    write_json(run_dir / "review.json", result, fsync=False)
+    write_atomic(run_dir / "review.md", render_markdown(result), fsync=False)

@@ -98,7 +98,7 @@ def record_ending(run_dir: Path, reason: str) -> bool:
         record_outcome(run_dir, "failed", info["error"])
     except OSError:
         pass
-    write_run_json(run_dir, info)
+    write_run_json(run_dir, info, final=True)
     Registry(run_dir.parent.parent / ".labrails").update(info["run"], **registry_row(info))
     return True
 

@@ -18,6 +18,7 @@ class MetricsWriter:
         self.path = Path(path)
         self._fh = open(self.path, "a", encoding="utf-8", buffering=1)
         self._t0 = started
+        self.written = 0  # values logged so far: a run that logged none has trained nothing
 
     def write(self, name: str, value: float, *, step: int | None = None, epoch: int | None = None, split: str | None = None) -> None:
         if not isinstance(value, (int, float)):
@@ -33,6 +34,7 @@ class MetricsWriter:
         if split is not None:
             record["split"] = split
         self._fh.write(json.dumps(record) + "\n")
+        self.written += 1
 
     def close(self) -> None:
         if not self._fh.closed:

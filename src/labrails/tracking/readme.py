@@ -71,5 +71,5 @@ def render_run_readme(run_dir: Path, *, purpose: str | None = None, meanings: di
         duration=fmt_duration(info.get("duration_s")), extras=extras,
     )
     path = run_dir / "README.txt"
-    write_atomic(path, text)
+    write_atomic(path, text, fsync=False)  # rendered from the run's files again by render_run_readme: not flushed
     return path

@@ -38,7 +38,8 @@ from labrails.core.errors import LabrailsError
 from labrails.core.experiment import Experiment, find_experiment
 from labrails.core.fsutil import disk_errors, fault, os_error, write_atomic, write_json
 from labrails.core.identity import run_identity
-from labrails.tracking.datacheck import compare_with_pin, needs_real_data
+from labrails.tracking.datacheck import PIN_FIX, data_refusal, needs_real_data
+from labrails.tracking.discard import discard, discardable
 from labrails.tracking.metrics_log import MetricsWriter
 from labrails.core.naming import NameProblem, profile_from_name, run_dir_name, sanitize, suggestion
 from labrails.core.policy import Refusal
@@ -54,7 +55,7 @@ from labrails.core.runinfo import (
     write_run_json,
 )
 from labrails.core.snapshot import code_version, environment, git_state
-from labrails.tracking import cluster
+from labrails.tracking import cluster, uncaught
 
 HEARTBEAT_S = 15.0
 OVERRIDES_ENV = "LABRAILS_OVERRIDES"  # JSON of dotted overrides; set by `labrails sweep`
@@ -85,7 +86,7 @@ class Run:
         # Re-entrant: a SIGTERM handler runs on the main thread, possibly while it is writing run.json.
         self._lock = threading.RLock()
         self._data_recorded = self._data_checked = False
-        self._data_problem: str | None = None
+        self._data_problem: Refusal | None = None
         self._stop = threading.Event()
         self._gone_reported = False
         self._sink_ids: list[int] = []
@@ -198,7 +199,7 @@ class Run:
         }
         if split_file and Path(split_file).is_file():
             record["split_sha256"] = fingerprint(Path(split_file))
-        problem = compare_with_pin(self, record)
+        problem = data_refusal(self, record)
         write_json(self.dir / "data.json", record, make_parents=False)
         self.info["synthetic_data"] = is_synthetic
         self.info["data_fingerprint"] = fp
@@ -223,15 +224,13 @@ class Run:
             self._data_refused(problem)
         return record
 
-    def _data_refused(self, reason: str) -> None:
-        from labrails.core.policy import Refusal, record_refusal
+    def _data_refused(self, refusal: Refusal) -> None:
+        from labrails.core.policy import record_refusal
 
-        refusal = Refusal("data-pin", reason, "load the pinned dataset through run.record_data before training; if the data "
-                          "legitimately changed, the human re-pins it (`labrails data show`, `labrails data pin`)")
         if self._data_problem is None:
             record_refusal(self.experiment.state, refusal, script=self.info.get("script"), profile=self.profile, name=self.name)
-        self._data_problem = reason  # sticky: catching the error does not let the run train or complete
-        raise LabrailsError(f"[data-pin] {reason}", path=self.dir / "data.json", fix=refusal.fix)
+        self._data_problem = refusal  # sticky: catching the error does not let the run train or complete
+        raise LabrailsError(f"[{refusal.rule}] {refusal.reason}", path=self.dir / "data.json", fix=refusal.fix)
 
     def _check_data_once(self) -> None:
         """At the first logged step: a run that must use the real data has recorded it (cheap, once)."""
@@ -240,8 +239,8 @@ class Run:
         if self._data_recorded or not needs_real_data(self):
             self._data_checked = True
             return
-        self._data_refused(f"this {self.profile} run logged a training step before recording its data "
-                           "(call run.record_data with what was loaded, or labrails.load_dataset)")
+        self._data_refused(Refusal("data-pin", f"this {self.profile} run logged a training step before recording its data "
+                                   "(call run.record_data with what was loaded, or labrails.load_dataset)", PIN_FIX))
 
     # ---------------------------------------------------------------- checkpoints
     def checkpoint_path(self, name: str = "last.pt") -> Path:
@@ -251,7 +250,8 @@ class Run:
     def finish(self, metrics: Mapping[str, Any] | None = None) -> None:
         """Record final metrics and mark the run completed."""
         if self._data_problem is not None:  # its data was refused: it never completes
-            self.fail(LabrailsError(f"[data-pin] {self._data_problem}", path=self.dir / "data.json"))
+            problem = self._data_problem
+            self.fail(LabrailsError(f"[{problem.rule}] {problem.reason}", path=self.dir / "data.json", fix=problem.fix))
             return
         with self._lock:
             if self._finished:
@@ -278,6 +278,8 @@ class Run:
                 return
             self._finished = True
         error = _error_record(exc)
+        if discardable(self, exc) and discard(self, error):
+            return
         problems = self._close("failed", error=error)
         self.log.error(f"run failed: {error['type']}: {error['message']}")
         self._report(problems)
@@ -350,7 +352,7 @@ class Run:
         if not gone:
             steps += [("the outcome file", lambda: record_outcome(self.dir, status, error, finished_at=self.info["finished_at"])),
                       ("the metrics log", self._metrics.close),
-                      ("run.json", self._write_info)]
+                      ("run.json", lambda: self._write_info(final=True))]
         steps.append(("the registry row", lambda: Registry(self.experiment.state).update(
             self.name, **registry_row(self.info), **_signed_verdict(self.info))))
         if not gone:
@@ -370,9 +372,9 @@ class Run:
         for problem in problems:
             self.log.warning(problem)
 
-    def _write_info(self) -> None:
+    def _write_info(self, *, final: bool = False) -> None:
         with self._lock:
-            write_run_json(self.dir, self.info)
+            write_run_json(self.dir, self.info, final=final)
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
@@ -538,6 +540,7 @@ def start_run(name: str, *, experiment: Path | str | None = None, profile: str |
         # The directory is claimed and registered: record why it stopped instead of leaving it half-written.
         raise _abandon_start(registry, run_path, info, exc) from None
     cluster.watch(run)  # SLURM's SIGUSR2 (time limit, preemption) ends the run as failed: Preempted
+    uncaught.watch(run)  # outside `with run:`, an uncaught exception still records the run as failed
     for note in notes:
         run.log.warning(f"run name changed: {note} -> '{descriptive}'")
     run.resume_from = _resumable_checkpoint(exp, identity, run_path)
@@ -592,7 +595,7 @@ def _abandon_start(registry: Registry, run_path: Path, info: dict[str, Any], exc
             error["message"] = converted.render()
             exc = converted
     info.update(status="failed", finished_at=now_iso(), error=error)
-    for step in (lambda: record_outcome(run_path, "failed", error), lambda: write_run_json(run_path, info),
+    for step in (lambda: record_outcome(run_path, "failed", error), lambda: write_run_json(run_path, info, final=True),
                  lambda: registry.update(info["run"], **registry_row(info))):
         try:
             step()

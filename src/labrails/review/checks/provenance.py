@@ -4,6 +4,9 @@
   but recorded none, recorded data other than the pinned data (or than the de-risk run that vouched for
   it), or read pinned files that changed after the pin: blockers. Files written after the pin: warnings;
   a full run in an experiment whose data was never pinned: a note (`labrails status` says it too).
+- ``data-source``: the source a run recorded is not spec.yaml's ``data.source`` (allowing for spelling: see
+  :func:`labrails.core.datapin.same_source`): a blocker for a run that must use the real data, a warning for
+  de-risk, whose pass would otherwise vouch for full runs on the wrong data.
 - ``tampering``: approvals, checkpoint records, the data pin or registry verdicts whose signatures do not
   hold count as absent; the review names each file, as a blocker, so nobody reads a number built on them.
 """
@@ -54,6 +57,19 @@ def _data(ctx: Context) -> list[Finding]:
         out.append(Finding("data", "note", "the experiment's data is not pinned yet: the human checks it with "
                            "`labrails data show` and pins it with `labrails data pin`", "data.json"))
     return out
+
+
+@check("data-source")
+def _data_source(ctx: Context) -> list[Finding]:
+    from labrails.core.datapin import SOURCE_FIX, source_problem
+
+    if ctx.data is None or ctx.data.get("synthetic") or ctx.spec is None:
+        return []
+    problem = source_problem((ctx.spec.raw.get("data") or {}).get("source"), ctx.data.get("source"))
+    if problem is None:
+        return []
+    severity = "blocker" if _needs_real_data(ctx) else "warning"
+    return [Finding("data-source", severity, f"{problem}: {SOURCE_FIX}", "data.json")]
 
 
 @check("tampering")
