@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -41,7 +42,9 @@ def wait_until_training(exp, run_name):
 
 
 def completed(exp):
-    return sorted(row["run"].split("-", 5)[-1] for row in Registry(exp.state).find(status=["completed"]) if "seed" in row["run"])
+    # By descriptive name: a run started in the same second as an earlier one gets a "-2" directory suffix.
+    names = [row["run"].split("-", 5)[-1] for row in Registry(exp.state).find(status=["completed"]) if "seed" in row["run"]]
+    return sorted(re.sub(r"-\d+$", "", name) for name in names)
 
 
 def test_an_interrupted_sweep_resumes_where_it_stopped(derisked, write_suite):
