@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
@@ -13,27 +12,13 @@ import labrails
 from labrails.core.codecache import tree_key
 from labrails.core.expview import ExperimentView
 from labrails.core.snapshot import code_version, git_state
+from testing.mtimes import settle
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
 
 
 def git(root, *args):
     subprocess.run([*GIT, *args], cwd=root, check=True, capture_output=True)
-
-
-def settle(top):
-    """Make every file written in the last seconds an hour older, as if the edits were not this instant
-    (the cache stores nothing computed from files young enough to change again unnoticed)."""
-    now = time.time_ns()
-    paths = [os.path.join(top, ".git", "info", "exclude")]
-    for folder, subdirs, files in os.walk(top):
-        subdirs[:] = [d for d in subdirs if d != ".git"]
-        paths.extend(os.path.join(folder, name) for name in files)
-    for path in paths:
-        if os.path.exists(path):
-            mtime = os.stat(path).st_mtime_ns
-            if mtime > now - 10_000_000_000:
-                os.utime(path, ns=(mtime - 3_600_000_000_000, mtime - 3_600_000_000_000))
 
 
 def truth(root, script) -> str:
