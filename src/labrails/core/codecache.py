@@ -82,6 +82,15 @@ def _stat(path: str) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+def _content(path: str) -> str:
+    """A small file's text (ignore rules: read whole, so a same-size rewrite in the same clock tick shows)."""
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+            return fh.read(1_000_000)
+    except OSError:
+        return "<none>"
+
+
 def _read(path: str) -> dict | None:
     try:
         with open(path, encoding="utf-8") as fh:
@@ -238,7 +247,8 @@ def tree_key(root: str, script: str | None = None) -> tuple[str, int] | None:
                     newest = max(newest, st.st_mtime_ns)
                     parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}:{st.st_mode}")
             known = set(tracked)
-            # What git ignores decides what it lists as untracked and what counts as ignored code.
+            # What git ignores decides what it lists as untracked and what counts as ignored code; ignore
+            # files are read rather than stat'ed, so a fresh `git init` leaves the cache usable at once.
             ignores = [os.path.join(common, "info", "exclude")]
             here = os.path.abspath(root)
             while here.startswith(top):
@@ -247,9 +257,7 @@ def tree_key(root: str, script: str | None = None) -> tuple[str, int] | None:
                     break
                 here = os.path.dirname(here)
             for path in ignores:
-                st = _stat(path)
-                newest = max(newest, st[0] if st else 0)
-                parts.append(f"!{path}:{st}")
+                parts.append(f"!{path}:{_content(path)!r}")
         folders = [os.path.abspath(root)]
         if script is not None:
             folder = os.path.dirname(os.path.abspath(script))
@@ -263,7 +271,9 @@ def tree_key(root: str, script: str | None = None) -> tuple[str, int] | None:
                     seen += 1
                     if seen > _MAX_FILES:
                         return None
-                    if name.endswith(_CODE_SUFFIXES) or name == ".gitignore":
+                    if name == ".gitignore":
+                        parts.append(f"!{os.path.join(folder, name)}:{_content(os.path.join(folder, name))!r}")
+                    elif name.endswith(_CODE_SUFFIXES):
                         path = os.path.join(folder, name)
                         rel = os.path.relpath(path, top).replace(os.sep, "/")
                         if rel not in known:
