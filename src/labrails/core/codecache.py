@@ -56,13 +56,13 @@ def code_version(root: str, script: str, state: str | None = None) -> str:
         version = _entry_version(cached, key[0], script)
         if version is not None:
             return version
+    from pathlib import Path
+
     from labrails.core.codefiles import local_code_files
     from labrails.core.snapshot import code_version_of, git_state
 
     files = local_code_files(script)
     stats = [_stat(p) for p in files]  # before the contents are read, for the same reason
-    from pathlib import Path
-
     version = code_version_of(git_state(Path(root)), files)
     fresh = key is not None and key[1] < started - RACY_NS and all(
         st is not None and st[0] < started - RACY_NS for st in stats)
@@ -244,6 +244,8 @@ def tree_key(root: str, script: str | None = None) -> tuple[str, int] | None:
                     except OSError:
                         parts.append(f"{rel}:gone")
                         continue
+                    if st.st_mode & 0o170000 == 0o040000:
+                        return None  # a submodule: its commit moves without its folder's stat changing
                     newest = max(newest, st.st_mtime_ns)
                     parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}:{st.st_mode}")
             known = set(tracked)
