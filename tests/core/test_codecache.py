@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 import labrails
+from labrails.core import codecache, snapshot
 from labrails.core.codecache import tree_key
 from labrails.core.expview import ExperimentView
 from labrails.core.snapshot import code_version, git_state
@@ -171,3 +172,10 @@ def test_outside_git_the_code_scan_is_cached_on_the_files_stat(tmp_path):
     assert cached(exp.root, script) is None
     settle(tmp_path)
     assert fresh(exp.root, script) == cached(exp.root, script) == truth(exp.root, script) != version
+
+
+def test_the_key_leaves_out_the_same_bookkeeping_files_as_the_code_version():
+    excluded = {p.removeprefix(":(exclude,glob)**/") for p in snapshot._NOT_CODE}
+    dirs = {p.removesuffix("/**") for p in excluded if p.endswith("/**")}
+    assert dirs == set(codecache._NOT_CODE_DIRS)
+    assert excluded - {d + "/**" for d in dirs} == set(codecache._NOT_CODE_NAMES)
