@@ -5,7 +5,8 @@ payloads, in an experiment inside a git repository (as real ones are), and repor
 ratio to a bare `python -c pass` on the same interpreter, sampled alongside it. Two cases carry the
 targets (DESIGN.md) and are reported on their own: a plain command (`ls -la`, target <= 1.5x) and a
 fully checked full launch after a passing de-risk run (target <= 3x); the same full launch in an
-experiment outside git is reported next to it, and the other payloads are shown for context. Then times the shell parser on hostile command lines: each must be refused or parsed in under 2 s.
+experiment outside git is reported next to it, and the other payloads are shown for context. Then times
+the shell parser on hostile command lines: each must be refused or parsed in under 2 s.
 
     python benchmarks/bench_hook.py [--repeat 30]
 """

@@ -117,7 +117,7 @@ def _entry_version(cached: dict | None, key: str, script: str) -> str | None:
         return None
     scripts = cached.get("scripts")
     entry = scripts.get(script) if isinstance(scripts, dict) else None
-    if not isinstance(entry, dict) or not isinstance(entry.get("version"), str) or not isinstance(entry.get("files"), list):
+    if not (isinstance(entry, dict) and isinstance(entry.get("version"), str) and isinstance(entry.get("files"), list)):
         return None
     for item in entry["files"]:
         if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)):
