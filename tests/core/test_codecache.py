@@ -179,3 +179,13 @@ def test_the_key_leaves_out_the_same_bookkeeping_files_as_the_code_version():
     dirs = {p.removesuffix("/**") for p in excluded if p.endswith("/**")}
     assert dirs == set(codecache._NOT_CODE_DIRS)
     assert excluded - {d + "/**" for d in dirs} == set(codecache._NOT_CODE_NAMES)
+
+
+def test_a_version_made_while_git_could_not_answer_is_not_cached(repo, tmp_path, monkeypatch):
+    top, root = repo
+    script = root / "train.py"
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "nowhere"))  # git fails: "not a git repository"
+    assert fresh(root, script).startswith("nogit")
+    assert cached(root, script) is None
+    monkeypatch.undo()
+    assert fresh(root, script) == cached(root, script) == truth(root, script)

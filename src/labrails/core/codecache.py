@@ -63,8 +63,11 @@ def code_version(root: str, script: str, state: str | None = None) -> str:
 
     files = local_code_files(script)
     stats = [_stat(p) for p in files]  # before the contents are read, for the same reason
-    version = code_version_of(git_state(Path(root)), files)
-    fresh = key is not None and key[1] < started - RACY_NS and all(
+    git = git_state(Path(root))
+    version = code_version_of(git, files)
+    # Inside a repository whose git did not answer (missing, broken, timed out), the version is a stand-in.
+    answered = git.get("available") or _git_dirs(root) is None
+    fresh = answered and key is not None and key[1] < started - RACY_NS and all(
         st is not None and st[0] < started - RACY_NS for st in stats)
     if fresh and os.path.isdir(state):
         scripts = cached.get("scripts") if isinstance(cached, dict) and cached.get("key") == key[0] else None
