@@ -136,10 +136,10 @@ def test_the_cached_version_follows_every_change_git_sees(repo):
         lambda: script.write_text(script.read_text() + "\n# unstaged edit\n"),
         lambda: git(top, "add", "-A"),
         lambda: git(top, "commit", "-q", "-m", "edit"),
-        lambda: (root / "helper.py").write_text("Y = 2\n"),  # a new, untracked code file
-        lambda: (root / "helper.py").write_text("Y = 3\n"),
+        lambda: (root / "utils.py").write_text("Y = 2\n"),  # a new, untracked code file
+        lambda: (root / "utils.py").write_text("Y = 3\n"),
         lambda: (top / "shared.py").write_text("X = 2\n"),  # tracked code outside the experiment
-        lambda: (root / "helper.py").unlink(),
+        lambda: (root / "utils.py").unlink(),
         lambda: (top / ".gitignore").write_text("runs/\n.labrails/\nexp/train.py\n"),
         lambda: os.chmod(top / "shared.py", 0o755),
     ]
