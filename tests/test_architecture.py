@@ -109,8 +109,8 @@ def test_a_fully_checked_launch_loads_no_slow_standard_modules(experiment):
     """In a git repository (where an experiment lives) once its caches are warm, as on every later launch check."""
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     (experiment.root / ".gitignore").write_text("runs/\n.labrails/\n")
-    # Files written this very second are "racily clean" to git, which then rewrites its index on every status
-    # and so changes the code-version cache's key each time; an experiment's files are older than that.
+    # Files written this very second may change again within one clock tick without changing their stat, so
+    # the code-version cache stores nothing computed from them; an experiment's files are older than that.
     an_hour_ago = time.time() - 3600
     for path in experiment.root.rglob("*"):
         os.utime(path, (an_hour_ago, an_hour_ago))

@@ -101,9 +101,15 @@ def code_version(git: dict[str, Any], script: Path | None = None) -> str:
     Those git does not track (an ignored folder, or no repository at all) join the hash by content, so
     editing them makes a new identity; their names are noted in ``git["ignored_code"]`` for git.json.
     """
-    from labrails.core.codefiles import content_digest, local_code_files
+    from labrails.core.codefiles import local_code_files
 
-    files = local_code_files(script) if script is not None else []
+    return code_version_of(git, local_code_files(script) if script is not None else [])
+
+
+def code_version_of(git: dict[str, Any], files: list[str]) -> str:
+    """``code_version`` for the code files already listed (the script first), as the guard's cache records them."""
+    from labrails.core.codefiles import content_digest
+
     if not git.get("available"):
         if not files:
             return str(git.get("short"))
