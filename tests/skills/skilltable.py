@@ -126,6 +126,7 @@ EXAMPLES: dict[str, Case] = {
         Case(run="labrails new digits-mlp --hypothesis 'an MLP beats 95%' --success 'test_accuracy >= 0.95'", **NEW),
     "labrails new NAME --template cartography": Case(run="labrails new noisy-labels --template cartography", **NEW),
     "labrails new NAME --template llm": Case(run="labrails new sentiment-llm --template llm", **NEW),
+    "labrails new NAME --template wine-llm": Case(run="labrails new wine-answers --template wine-llm", **NEW),
     "labrails new digits-mlp --derisk-checkpoint": Case(**NEW),
     "labrails new digits-mlp --hypothesis 'a 2-layer MLP reaches at least 95% test accuracy on digits' --success "
     "'test_accuracy >= 0.95' --metric test_accuracy --direction higher": Case(**NEW),
