@@ -6,6 +6,7 @@ traced back to a line here.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -26,19 +27,35 @@ class MetricsWriter:
                 value = float(value)  # tensors and numpy scalars
             except (TypeError, ValueError):
                 raise TypeError(f"metric {name!r} must be a number, got {type(value).__name__}") from None
-        record = {"t": round(time.time() - self._t0, 4), "name": name, "value": _finite(value)}
-        if step is not None:
-            record["step"] = int(step)
-        if epoch is not None:
-            record["epoch"] = int(epoch)
-        if split is not None:
-            record["split"] = split
-        self._fh.write(json.dumps(record) + "\n")
+        self._fh.write(_line(round(time.time() - self._t0, 4), name, _finite(value), step, epoch, split))
         self.written += 1
 
     def close(self) -> None:
         if not self._fh.closed:
             self._fh.close()
+
+
+@functools.lru_cache(maxsize=256)
+def _text(value: str) -> str:
+    return json.dumps(value)
+
+
+def _line(t: float, name: str, value: float | str, step, epoch, split) -> str:
+    """The record as ``json.dumps`` writes it, built directly: this runs once per training step, and the
+    general encoder was most of a log call's cost (benchmarks/bench_scaffold_step.py)."""
+    if type(value) is float or (type(value) is int):
+        encoded = repr(value)  # what json.dumps writes for a finite float or a plain int
+    else:
+        encoded = json.dumps(value)  # bools, int subclasses, "nan"/"inf" markers
+    parts = ['{"t": ', repr(t), ', "name": ', _text(name), ', "value": ', encoded]
+    if step is not None:
+        parts += [', "step": ', str(int(step))]
+    if epoch is not None:
+        parts += [', "epoch": ', str(int(epoch))]
+    if split is not None:
+        parts += [', "split": ', _text(split)]
+    parts.append("}\n")
+    return "".join(parts)
 
 
 def _finite(value: float) -> float | str:
