@@ -117,6 +117,26 @@ def test_training_on_the_first_rows_never_predicts_the_last_cultivar(lab):
     assert "eval/groups/class_2/per_sample.csv" in groups["message"]
 
 
+def test_a_classifier_that_shows_its_inputs_is_not_asked_for_raw_outputs(lab):
+    # The digits scaffold draws each input as text beside its prediction; a classifier generates no answer to read.
+    from sklearn.datasets import load_wine
+
+    wine = load_wine()
+    test = np.asarray(wine_split()["test"])
+    truth = np.asarray(wine.target_names)[wine.target[test]]
+    result = reviewed_run(lab, source=WINE, data=(wine.data, wine.target), rows={"train": 120, "test": len(test)},
+                          metrics={"test_accuracy": 1.0, "n_test": len(test)}, sample_ids=test, ground_truth=truth,
+                          prediction=truth, group=truth, input_text=[f"alcohol {a:.2f}" for a in wine.data[test, 0]])
+    assert not [f for f in findings(result, "counts") if "raw output" in f["message"]]
+
+
+def test_parsed_answers_without_their_raw_outputs_are_flagged(lab, wine_answers):
+    table = wine_answers.table()
+    del table["raw_output"]
+    counts = [f for f in findings(llm_run(lab, table), "counts") if "no raw outputs" in f["message"]]
+    assert len(counts) == 1 and counts[0]["severity"] == "warning"
+
+
 def test_a_sound_classifier_gets_notes_only(lab):
     result = _wine_classifier(lab, np.asarray(wine_split()["train"]))
     assert only(result, "distribution")["severity"] == "note"

@@ -58,7 +58,7 @@ def _counts(ctx: Context) -> list[Finding]:
             out.append(Finding("counts", "blocker", f"{n} predictions for {rows['test']} test rows: silent data loss",
                                dd.where("predictions.parquet")))
     columns = dd.raw_columns
-    if "input_text" in columns and "raw_output" not in columns:
+    if "input_text" in columns and "raw_output" not in columns and _generated(ctx, dd):
         out.append(Finding("counts", "warning", "prompts were saved but no raw outputs: pass raw_output so every answer can be read",
                            dd.where("raw_outputs.parquet")))
     elif "raw_output" in columns and "input_text" not in columns:
@@ -103,3 +103,16 @@ def _finite(ctx: Context) -> list[Finding]:
     if bad_final:
         out.append(Finding("finite", "blocker", f"non-finite final metrics: {', '.join(bad_final)}", "metrics.json"))
     return out
+
+
+def _generated(ctx: Context, dd) -> bool:
+    """Did this run generate text? Only then has it a raw output to show: a classifier's input_text (the digits
+    scaffold draws each 8x8 image as text) has none. Generated runs record their engine (``llm`` in run.json) or
+    name their prompt templates (``input_id``; write_predictions numbers the inputs when none is given)."""
+    if ctx.info.get("llm"):
+        return True
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(dd.root / "raw_outputs.parquet")
+    return "input_id" in schema.names and not pa.types.is_integer(schema.field("input_id").type)
