@@ -28,7 +28,7 @@ with labrails.start_run(sys.argv[1], script=__file__, force=True) as run:
 '''
 
 
-def _wait_for(predicate, what: str, limit_s: float = 60) -> None:
+def _wait_for(predicate, what: str, limit_s: float = 600) -> None:
     """Poll until ``predicate()``; the limit only keeps a broken run from hanging the test."""
     deadline = time.monotonic() + limit_s
     while not predicate():
